@@ -1,0 +1,337 @@
+//! The card: a new card (the JSON of `scenarios.md`) and the card's full state,
+//! which serializes with a format version and round-trips exactly.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::parse_json;
+use crate::hold::{Hold, Holds};
+use crate::ids::{Iccid, Imei, Msisdn};
+use crate::plan::Plan;
+use crate::status::{Status, Terminal};
+use crate::time::rfc3339;
+use crate::{Error, Instant};
+
+/// The current version of the stored card-state JSON.
+pub const STATE_VERSION: u32 = 1;
+
+/// A new card, in `inventory` (`scenarios.md` "card").
+///
+/// ```
+/// let c = iotcard::NewCard::from_json(r#"{
+///   "iccid": "89860012345678901238", "msisdn": "1440012345678",
+///   "plan": {"start": "2026-01-01T00:00:00+08:00", "end": "2027-01-01T00:00:00+08:00",
+///            "period": "month", "quota_bytes": 104857600, "monthly_fee": 1000}
+/// }"#).unwrap();
+/// assert_eq!(c.balance, 0);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewCard {
+    /// ICCID.
+    pub iccid: Iccid,
+    /// Number (MSISDN).
+    pub msisdn: Msisdn,
+    /// R2.2: auto-suspend on quota exceeded, chosen at opening (default false).
+    #[serde(default)]
+    pub auto_suspend: bool,
+    /// Opening balance, minor units (default 0).
+    #[serde(default)]
+    pub balance: i64,
+    /// The plan.
+    pub plan: Plan,
+}
+
+impl NewCard {
+    /// Parses and validates a new card.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the field: malformed JSON, unknown field,
+    /// bad ICCID/MSISDN, or a plan that ends before it starts.
+    pub fn from_json(json: &str) -> Result<Self, Error> {
+        let c: NewCard = parse_json("card", json)?;
+        c.plan.validate("card.plan")?;
+        Ok(c)
+    }
+}
+
+/// The current quota period and its usage (R2.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct QuotaPeriod {
+    #[serde(with = "rfc3339")]
+    pub(crate) start: Instant,
+    #[serde(with = "rfc3339")]
+    pub(crate) end: Instant,
+    pub(crate) usage_bytes: u64,
+    pub(crate) top_up_bytes: u64,
+}
+
+/// The latest retention (R4.2, R4.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Retention {
+    /// The expiry instant that started it.
+    #[serde(with = "rfc3339")]
+    pub(crate) expired_at: Instant,
+    /// Fees fallen due so far.
+    pub(crate) fees_due: u32,
+    /// Their sum, minor units.
+    pub(crate) fees_amount: i64,
+}
+
+/// A card's whole state. Cheap to clone (no heap); operations take `&self` and
+/// return a new card, so a refused event leaves the original as it was.
+///
+/// Store it between events with [`Card::to_json`] / [`Card::from_json`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Card {
+    pub(crate) iccid: Iccid,
+    pub(crate) msisdn: Msisdn,
+    pub(crate) auto_suspend: bool,
+    pub(crate) balance: i64,
+    pub(crate) plan: Plan,
+    pub(crate) imei: Option<Imei>,
+    pub(crate) activated_at: Option<Instant>,
+    pub(crate) terminal: Option<Terminal>,
+    /// The latest instant the card has seen (event or advance).
+    pub(crate) clock: Option<Instant>,
+    pub(crate) holds: Holds,
+    /// When each hold in `holds` went on (index: `Hold as usize`).
+    pub(crate) since: [Instant; Hold::ALL.len()],
+    pub(crate) period: Option<QuotaPeriod>,
+    pub(crate) last_traffic: Option<Instant>,
+    pub(crate) maintenance_until: Option<Instant>,
+    pub(crate) retention: Option<Retention>,
+    pub(crate) replaced_by: Option<Iccid>,
+}
+
+impl Card {
+    /// A new card in `inventory`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming `card.plan.*` when the plan is invalid.
+    pub fn new(new: &NewCard) -> Result<Card, Error> {
+        new.plan.validate("card.plan")?;
+        Ok(Card {
+            iccid: new.iccid,
+            msisdn: new.msisdn,
+            auto_suspend: new.auto_suspend,
+            balance: new.balance,
+            plan: new.plan,
+            imei: None,
+            activated_at: None,
+            terminal: None,
+            clock: None,
+            holds: Holds::EMPTY,
+            since: [Instant::UNIX_EPOCH; Hold::ALL.len()],
+            period: None,
+            last_traffic: None,
+            maintenance_until: None,
+            retention: None,
+            replaced_by: None,
+        })
+    }
+
+    /// ICCID.
+    pub fn iccid(&self) -> Iccid {
+        self.iccid
+    }
+    /// Number (MSISDN).
+    pub fn msisdn(&self) -> Msisdn {
+        self.msisdn
+    }
+    /// Balance, minor units.
+    pub fn balance(&self) -> i64 {
+        self.balance
+    }
+    /// The current plan.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+    /// Whether auto-suspend was chosen at opening (R2.2).
+    pub fn auto_suspend(&self) -> bool {
+        self.auto_suspend
+    }
+    /// The bound (or last activating) device.
+    pub fn imei(&self) -> Option<Imei> {
+        self.imei
+    }
+    /// When the card was activated.
+    pub fn activated_at(&self) -> Option<Instant> {
+        self.activated_at
+    }
+    /// The latest instant the card has seen (its last event or advance); events
+    /// before it are refused with `out_of_order`.
+    pub fn clock(&self) -> Option<Instant> {
+        self.clock
+    }
+    /// The active holds.
+    pub fn holds(&self) -> Holds {
+        self.holds
+    }
+    /// When `hold` went on, if it is on.
+    pub fn hold_since(&self, hold: Hold) -> Option<Instant> {
+        self.holds.contains(hold).then(|| self.since[hold as usize])
+    }
+    /// The status, derived from activation, terminal state and holds.
+    pub fn status(&self) -> Status {
+        Status::derive(self.activated_at.is_some(), self.terminal, self.holds)
+    }
+    /// For a `replaced` card, the ICCID of the card that replaced it.
+    pub fn replaced_by(&self) -> Option<Iccid> {
+        self.replaced_by
+    }
+    /// Last traffic (any `usage` event).
+    pub fn last_traffic(&self) -> Option<Instant> {
+        self.last_traffic
+    }
+
+    /// Serializes the whole state as JSON (with `"version"`).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&StateJson::from(self)).unwrap_or_default()
+    }
+
+    /// Loads a state written by [`Card::to_json`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the field for malformed JSON, an unknown
+    /// field, a `version` this library does not read, or a state that is not
+    /// self-consistent (a hold without its data, a plan that ends before it starts).
+    pub fn from_json(json: &str) -> Result<Card, Error> {
+        let s: StateJson = parse_json("state", json)?;
+        s.try_into()
+    }
+}
+
+/// The stored form of [`Card`].
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StateJson {
+    version: u32,
+    iccid: Iccid,
+    msisdn: Msisdn,
+    auto_suspend: bool,
+    balance: i64,
+    plan: Plan,
+    imei: Option<Imei>,
+    #[serde(with = "rfc3339::option")]
+    activated_at: Option<Instant>,
+    terminal: Option<Terminal>,
+    #[serde(with = "rfc3339::option")]
+    clock: Option<Instant>,
+    /// hold → since.
+    holds: Vec<HoldSince>,
+    period: Option<QuotaPeriod>,
+    #[serde(with = "rfc3339::option")]
+    last_traffic: Option<Instant>,
+    #[serde(with = "rfc3339::option")]
+    maintenance_until: Option<Instant>,
+    retention: Option<Retention>,
+    replaced_by: Option<Iccid>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HoldSince {
+    hold: Hold,
+    #[serde(with = "rfc3339")]
+    since: Instant,
+}
+
+impl From<&Card> for StateJson {
+    fn from(c: &Card) -> Self {
+        StateJson {
+            version: STATE_VERSION,
+            iccid: c.iccid,
+            msisdn: c.msisdn,
+            auto_suspend: c.auto_suspend,
+            balance: c.balance,
+            plan: c.plan,
+            imei: c.imei,
+            activated_at: c.activated_at,
+            terminal: c.terminal,
+            clock: c.clock,
+            holds: c
+                .holds
+                .iter()
+                .map(|hold| HoldSince {
+                    hold,
+                    since: c.since[hold as usize],
+                })
+                .collect(),
+            period: c.period,
+            last_traffic: c.last_traffic,
+            maintenance_until: c.maintenance_until,
+            retention: c.retention,
+            replaced_by: c.replaced_by,
+        }
+    }
+}
+
+impl TryFrom<StateJson> for Card {
+    type Error = Error;
+
+    fn try_from(s: StateJson) -> Result<Card, Error> {
+        if s.version != STATE_VERSION {
+            return Err(Error::invalid(
+                "state.version",
+                s.version,
+                format!("this library reads card state version {STATE_VERSION} only"),
+            ));
+        }
+        s.plan.validate("state.plan")?;
+        let mut holds = Holds::EMPTY;
+        let mut since = [Instant::UNIX_EPOCH; Hold::ALL.len()];
+        for h in &s.holds {
+            if !holds.insert(h.hold) {
+                return Err(Error::invalid("state.holds", h.hold, "listed twice"));
+            }
+            since[h.hold as usize] = h.since;
+        }
+        let bad = |field: &str, why: &str| Err(Error::invalid(field, "…", why));
+        if s.activated_at.is_none() && (!holds.is_empty() || s.period.is_some()) {
+            return bad(
+                "state.activated_at",
+                "null, but the card has holds or usage",
+            );
+        }
+        if s.activated_at.is_some() && s.terminal.is_none() && s.period.is_none() {
+            return bad("state.period", "null on an activated card");
+        }
+        if s.terminal.is_some() && !holds.is_empty() {
+            return bad("state.holds", "a terminal card carries no holds");
+        }
+        if holds.contains(Hold::Maintenance) != s.maintenance_until.is_some() {
+            return bad(
+                "state.maintenance_until",
+                "must be set exactly when the maintenance hold is on",
+            );
+        }
+        if holds.contains(Hold::Expired) && s.retention.is_none() {
+            return bad("state.retention", "null while the expired hold is on");
+        }
+        if let Some(p) = s.period {
+            if p.end <= p.start {
+                return bad("state.period.end", "must be after state.period.start");
+            }
+        }
+        Ok(Card {
+            iccid: s.iccid,
+            msisdn: s.msisdn,
+            auto_suspend: s.auto_suspend,
+            balance: s.balance,
+            plan: s.plan,
+            imei: s.imei,
+            activated_at: s.activated_at,
+            terminal: s.terminal,
+            clock: s.clock,
+            holds,
+            since,
+            period: s.period,
+            last_traffic: s.last_traffic,
+            maintenance_until: s.maintenance_until,
+            retention: s.retention,
+            replaced_by: s.replaced_by,
+        })
+    }
+}

@@ -1,0 +1,201 @@
+//! The one error type of the crate, with a stable code per variant.
+
+use std::fmt;
+
+use crate::Instant;
+use crate::hold::Hold;
+use crate::manual::Unmet;
+use crate::status::Status;
+
+/// Everything that can go wrong in iotcard.
+///
+/// Each variant has a stable [`code`](Error::code) (the error codes of
+/// `scenarios.md`); the C result codes and the Python exception classes map to
+/// these one to one. A refused operation never changes the card it was given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Malformed JSON, a bad identifier, a bad amount, an unknown field, or a
+    /// number that would overflow.
+    #[error("invalid input: {field} = {value}: {reason}")]
+    InvalidInput {
+        /// The field, as a path (`card.plan.end`, `event.amount`).
+        field: String,
+        /// The offending value, as it was given (JSON-ish).
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The instant is earlier than the card's clock (its last event or the
+    /// instant it was advanced to).
+    #[error("out of order: {at} is earlier than the card's last instant {last}")]
+    OutOfOrder {
+        /// The refused instant.
+        at: Instant,
+        /// The card's clock.
+        last: Instant,
+    },
+    /// The card is `cancelled` or `replaced` and accepts nothing.
+    #[error("terminal: the card is {status} and accepts no {action}")]
+    Terminal {
+        /// The terminal status.
+        status: Status,
+        /// What was attempted (an event type, or `advance`).
+        action: &'static str,
+    },
+    /// The event needs an activated card.
+    #[error("not activated: `{event}` needs an activated card")]
+    NotActivated {
+        /// The event type.
+        event: &'static str,
+    },
+    /// `activate` on a card that is already activated.
+    #[error("already activated: the card was activated at {since}")]
+    AlreadyActivated {
+        /// When the card was activated.
+        since: Instant,
+    },
+    /// R1.1: a manual suspension needs every condition met; all unmet ones are named.
+    #[error("manual suspension not allowed (R1.1): {unmet}")]
+    ManualSuspendNotAllowed {
+        /// Every unmet condition.
+        unmet: Unmet,
+    },
+    /// R3.2: a manual resume cannot lift `arrears` while the balance is below zero.
+    #[error("arrears outstanding (R3.2): balance is {balance} fen, below zero; pay first")]
+    ArrearsOutstanding {
+        /// The balance, minor units.
+        balance: i64,
+    },
+    /// `manual_resume` or `operator_release` found no hold of its own to lift.
+    #[error("nothing to lift: `{event}` found no `{hold}` hold")]
+    NothingToLift {
+        /// The event type.
+        event: &'static str,
+        /// The hold it would lift.
+        hold: HoldName,
+    },
+}
+
+/// The hold (or holds) an event looked for, for [`Error::NothingToLift`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoldName {
+    /// One hold.
+    One(Hold),
+    /// `manual` or `arrears` (what a manual resume lifts).
+    ManualOrArrears,
+}
+
+impl fmt::Display for HoldName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HoldName::One(h) => f.write_str(h.name()),
+            HoldName::ManualOrArrears => f.write_str("manual` or `arrears"),
+        }
+    }
+}
+
+impl Error {
+    /// Every error code, in the order of `scenarios.md`.
+    pub const CODES: [&'static str; 8] = [
+        "invalid_input",
+        "out_of_order",
+        "terminal",
+        "not_activated",
+        "already_activated",
+        "manual_suspend_not_allowed",
+        "arrears_outstanding",
+        "nothing_to_lift",
+    ];
+
+    /// The stable error code, as in `scenarios.md` (`invalid_input`, `terminal`, ...).
+    ///
+    /// ```
+    /// let e = iotcard::Policy::from_json(r#"{"retention_monts": 3}"#).unwrap_err();
+    /// assert_eq!(e.code(), "invalid_input");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::OutOfOrder { .. } => "out_of_order",
+            Error::Terminal { .. } => "terminal",
+            Error::NotActivated { .. } => "not_activated",
+            Error::AlreadyActivated { .. } => "already_activated",
+            Error::ManualSuspendNotAllowed { .. } => "manual_suspend_not_allowed",
+            Error::ArrearsOutstanding { .. } => "arrears_outstanding",
+            Error::NothingToLift { .. } => "nothing_to_lift",
+        }
+    }
+
+    /// Builds an [`Error::InvalidInput`].
+    pub(crate) fn invalid(
+        field: impl Into<String>,
+        value: impl fmt::Display,
+        reason: impl Into<String>,
+    ) -> Self {
+        Error::InvalidInput {
+            field: field.into(),
+            value: value.to_string(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Turns a JSON parse error (with its path) into [`Error::InvalidInput`].
+    pub(crate) fn from_json(
+        what: &str,
+        err: &serde_path_to_error::Error<serde_json::Error>,
+    ) -> Self {
+        let path = err.path().to_string();
+        let field = if path == "." || path.is_empty() {
+            what.to_owned()
+        } else {
+            format!("{what}.{path}")
+        };
+        let inner = err.inner();
+        let msg = inner.to_string();
+        // serde_json appends " at line L column C"; keep it, it helps with files.
+        let value = extract_value(&msg);
+        Error::InvalidInput {
+            field,
+            value,
+            reason: msg,
+        }
+    }
+}
+
+/// Pulls the offending value out of a serde message (`invalid value: string "x"`,
+/// `unknown field `x``), or `?` when the message carries none.
+fn extract_value(msg: &str) -> String {
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
+        if let Some(end) = rest.find('`') {
+            return format!("`{}`", &rest[..end]);
+        }
+    }
+    for key in ["string \"", "integer `", "floating point `"] {
+        if let Some(start) = msg.find(key) {
+            let rest = &msg[start + key.len()..];
+            let close = if key.starts_with("string") { '"' } else { '`' };
+            if let Some(end) = rest.find(close) {
+                return if close == '"' {
+                    format!("\"{}\"", &rest[..end])
+                } else {
+                    rest[..end].to_owned()
+                };
+            }
+        }
+    }
+    "?".to_owned()
+}
+
+/// Parses JSON into `T`, naming the failing field in the error.
+pub(crate) fn parse_json<'de, T: serde::Deserialize<'de>>(
+    what: &str,
+    json: &'de str,
+) -> Result<T, Error> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    let value: T =
+        serde_path_to_error::deserialize(&mut de).map_err(|e| Error::from_json(what, &e))?;
+    de.end()
+        .map_err(|e| Error::invalid(what, "…", e.to_string()))?;
+    Ok(value)
+}

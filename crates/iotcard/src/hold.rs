@@ -1,0 +1,274 @@
+//! Holds and services ("Lifecycle" in rules.md): a hold is one active reason why
+//! some services are barred. A card carries a *set* of holds; each hold bars a
+//! fixed set of services.
+
+macro_rules! named_enum {
+    ($(#[$doc:meta])* $name:ident, $what:literal { $($(#[$vdoc:meta])* $var:ident = $s:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+        #[repr(u8)]
+        pub enum $name {
+            $($(#[$vdoc])* $var),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$var),+];
+
+            /// The name used in JSON (`scenarios.md`).
+            pub fn name(self) -> &'static str {
+                match self { $($name::$var => $s),+ }
+            }
+
+            /// Looks a value up by its JSON name.
+            ///
+            /// # Errors
+            /// [`crate::Error::InvalidInput`] naming the value when it is unknown.
+            pub fn from_name(s: &str) -> Result<Self, crate::Error> {
+                match s {
+                    $($s => Ok($name::$var),)+
+                    _ => Err(crate::Error::invalid(
+                        $what,
+                        format!("{s:?}"),
+                        format!("unknown {}; expected one of: {}", $what, [$($s),+].join(", ")),
+                    )),
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.name())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
+                $name::from_name(&s).map_err(|_| {
+                    serde::de::Error::custom(format!(
+                        "invalid value: string {s:?}: unknown {}; expected one of: {}",
+                        $what,
+                        [$($s),+].join(", ")
+                    ))
+                })
+            }
+        }
+    };
+}
+pub(crate) use named_enum;
+
+named_enum!(
+    /// A service a hold can bar.
+    Service, "service" {
+        /// Mobile data.
+        Data = "data",
+        /// Outgoing calls.
+        VoiceOutgoing = "voice_outgoing",
+        /// Incoming calls.
+        VoiceIncoming = "voice_incoming",
+        /// Text messages.
+        Sms = "sms",
+    }
+);
+
+named_enum!(
+    /// One reason why services are barred (rules.md "Words": hold).
+    Hold, "hold" {
+        /// R1.2: manual suspension (人工停用); every service.
+        Manual = "manual",
+        /// R2.2: data quota exceeded with auto-suspend (自动超停); data only.
+        OverQuota = "over_quota",
+        /// R3.1: arrears (欠费停机); every service.
+        Arrears = "arrears",
+        /// R3.3: balance below the low-balance threshold (余额不足); outgoing calls only.
+        LowBalance = "low_balance",
+        /// R4.1: plan expired, in number retention (停机保号); every service.
+        Expired = "expired",
+        /// R5.2: traffic from another device (机卡绑定); every service.
+        DeviceMismatch = "device_mismatch",
+        /// R7.2: traffic from a restricted region (使用禁区); every service.
+        RestrictedRegion = "restricted_region",
+        /// R8.1: operator maintenance window (系统维护); every service.
+        Maintenance = "maintenance",
+        /// R9.2: card reported lost (挂失); every service.
+        Lost = "lost",
+    }
+);
+
+/// A set of values of a small enum, as a bit set (`1 << value as u8`).
+macro_rules! bit_set {
+    ($(#[$doc:meta])* $set:ident of $item:ident, $repr:ty) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub struct $set($repr);
+
+        impl $set {
+            /// The empty set.
+            pub const EMPTY: $set = $set(0);
+
+            /// Every value.
+            pub const ALL_SET: $set = {
+                let mut bits: $repr = 0;
+                let mut i = 0;
+                while i < $item::ALL.len() {
+                    bits |= 1 << i;
+                    i += 1;
+                }
+                $set(bits)
+            };
+
+            /// The set of one value.
+            pub const fn of(x: $item) -> $set {
+                $set(1 << x as u8)
+            }
+
+            /// The raw bits (`1 << value` for each member), as in the C header.
+            pub const fn bits(self) -> $repr {
+                self.0
+            }
+
+            /// A set from raw bits; bits beyond the known values are dropped.
+            pub const fn from_bits_truncate(bits: $repr) -> $set {
+                $set(bits & $set::ALL_SET.0)
+            }
+
+            /// Whether `x` is in the set.
+            pub const fn contains(self, x: $item) -> bool {
+                self.0 & (1 << x as u8) != 0
+            }
+
+            /// Whether the set is empty.
+            pub const fn is_empty(self) -> bool {
+                self.0 == 0
+            }
+
+            /// Number of members.
+            pub const fn len(self) -> usize {
+                self.0.count_ones() as usize
+            }
+
+            /// The union.
+            #[must_use]
+            pub const fn union(self, other: $set) -> $set {
+                $set(self.0 | other.0)
+            }
+
+            /// Adds `x`; true when it was not there.
+            pub fn insert(&mut self, x: $item) -> bool {
+                let had = self.contains(x);
+                self.0 |= 1 << x as u8;
+                !had
+            }
+
+            /// Removes `x`; true when it was there.
+            pub fn remove(&mut self, x: $item) -> bool {
+                let had = self.contains(x);
+                self.0 &= !(1 << x as u8);
+                had
+            }
+
+            /// The members, in declaration order.
+            pub fn iter(self) -> impl Iterator<Item = $item> + Clone {
+                $item::ALL.iter().copied().filter(move |x| self.contains(*x))
+            }
+        }
+
+        impl ::std::fmt::Debug for $set {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_set().entries(self.iter()).finish()
+            }
+        }
+
+        impl FromIterator<$item> for $set {
+            fn from_iter<I: IntoIterator<Item = $item>>(iter: I) -> Self {
+                let mut s = $set::EMPTY;
+                for x in iter {
+                    s.insert(x);
+                }
+                s
+            }
+        }
+
+        impl ::serde::Serialize for $set {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.iter())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $set {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                Ok(<Vec<$item> as ::serde::Deserialize>::deserialize(d)?.into_iter().collect())
+            }
+        }
+    };
+}
+pub(crate) use bit_set;
+
+bit_set!(
+    /// A set of [`Hold`]s (bit `1 << hold as u8`).
+    Holds of Hold, u16
+);
+bit_set!(
+    /// A set of [`Service`]s (bit `1 << service as u8`).
+    Services of Service, u8
+);
+
+impl Hold {
+    /// The services this hold bars.
+    ///
+    /// ```
+    /// use iotcard::{Hold, Service};
+    /// assert!(Hold::OverQuota.bars().contains(Service::Data));
+    /// assert!(!Hold::OverQuota.bars().contains(Service::Sms));
+    /// assert_eq!(Hold::Arrears.bars().len(), 4);
+    /// ```
+    pub const fn bars(self) -> Services {
+        match self {
+            Hold::OverQuota => Services::of(Service::Data),
+            Hold::LowBalance => Services::of(Service::VoiceOutgoing),
+            _ => Services::ALL_SET,
+        }
+    }
+}
+
+impl Holds {
+    /// The holds that bar every service.
+    pub const FULL: Holds = {
+        let mut bits = 0u16;
+        let mut i = 0;
+        while i < Hold::ALL.len() {
+            if Hold::ALL[i].bars().bits() == Services::ALL_SET.bits() {
+                bits |= 1 << i;
+            }
+            i += 1;
+        }
+        Holds(bits)
+    };
+
+    /// The services barred by the holds in the set (a branch-free table union).
+    pub fn barred(self) -> Services {
+        if self.0 & Holds::FULL.0 != 0 {
+            return Services::ALL_SET;
+        }
+        let mut s = Services::EMPTY;
+        if self.contains(Hold::OverQuota) {
+            s = s.union(Hold::OverQuota.bars());
+        }
+        if self.contains(Hold::LowBalance) {
+            s = s.union(Hold::LowBalance.bars());
+        }
+        s
+    }
+
+    /// Whether any hold in the set bars every service.
+    pub const fn any_full(self) -> bool {
+        self.0 & Holds::FULL.0 != 0
+    }
+}

@@ -1,0 +1,33 @@
+//! R8 System maintenance (系统维护): a `maintenance` hold for the window, lifted by
+//! itself when the window ends (R8.1).
+
+use crate::card::Card;
+use crate::change::{Rule, Sink};
+use crate::hold::Hold;
+use crate::step::Step;
+use crate::{Error, Instant};
+
+impl Card {
+    /// R8.1: a maintenance window until `until`; overlapping windows extend it.
+    pub(crate) fn maintenance<S: Sink>(
+        &mut self,
+        until: Instant,
+        st: &mut Step<'_, S>,
+    ) -> Result<(), Error> {
+        if until <= st.at {
+            return Err(Error::invalid(
+                "event.until",
+                until.to_rfc3339(),
+                format!("must be after the event instant {}", st.at.to_rfc3339()),
+            ));
+        }
+        self.maintenance_until = Some(self.maintenance_until.map_or(until, |u| u.max(until)));
+        self.put(Hold::Maintenance, Rule::R8_1, st);
+        Ok(())
+    }
+
+    /// R8.1: the window ended.
+    pub(crate) fn maintenance_over<S: Sink>(&mut self, st: &mut Step<'_, S>) {
+        self.lift(Hold::Maintenance, Rule::R8_1, st);
+    }
+}

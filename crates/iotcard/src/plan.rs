@@ -1,0 +1,66 @@
+//! The plan (套餐): validity window, data quota per quota period, monthly fee.
+
+use serde::{Deserialize, Serialize};
+
+use crate::hold::named_enum;
+use crate::time::rfc3339;
+use crate::{Error, Instant};
+
+named_enum!(
+    /// The window a data quota covers (R2.1: 月包/季包/年包).
+    Period, "period" {
+        /// Calendar month.
+        Month = "month",
+        /// Calendar quarter (Jan/Apr/Jul/Oct).
+        Quarter = "quarter",
+        /// Year, starting in the plan's start month.
+        Year = "year",
+    }
+);
+
+/// A prepaid plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    /// Start of validity.
+    #[serde(with = "rfc3339")]
+    pub start: Instant,
+    /// End of validity (exclusive): the expiry instant (R4.1).
+    #[serde(with = "rfc3339")]
+    pub end: Instant,
+    /// Quota period.
+    pub period: Period,
+    /// Data quota per quota period, bytes.
+    pub quota_bytes: u64,
+    /// Monthly fee, minor units (R10.2 refund estimate).
+    pub monthly_fee: i64,
+}
+
+impl Plan {
+    /// Checks the plan: it ends after it starts; the fee is not negative.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming `{field}.end` or `{field}.monthly_fee`.
+    pub fn validate(&self, field: &str) -> Result<(), Error> {
+        if self.end <= self.start {
+            return Err(Error::invalid(
+                format!("{field}.end"),
+                self.end.to_rfc3339(),
+                format!("must be after {field}.start {}", self.start.to_rfc3339()),
+            ));
+        }
+        if self.monthly_fee < 0 {
+            return Err(Error::invalid(
+                format!("{field}.monthly_fee"),
+                self.monthly_fee,
+                "must not be negative",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether `t` is within the validity window `[start, end)`.
+    pub fn is_valid_at(&self, t: Instant) -> bool {
+        self.start <= t && t < self.end
+    }
+}

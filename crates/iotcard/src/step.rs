@@ -1,0 +1,82 @@
+//! The machinery every rule uses to change a card: put or lift a hold, end the
+//! card, and record each change (with the status change it causes) in a sink.
+
+use crate::Instant;
+use crate::card::Card;
+use crate::change::{Cause, Change, Effect, Rule, Sink};
+use crate::hold::{Hold, Holds};
+use crate::status::Terminal;
+
+/// The instant and cause of the changes being made, and where they go.
+pub(crate) struct Step<'a, S: Sink> {
+    pub(crate) at: Instant,
+    pub(crate) cause: Cause,
+    pub(crate) out: &'a mut S,
+}
+
+impl<S: Sink> Step<'_, S> {
+    pub(crate) fn emit(&mut self, rule: Rule, effect: Effect) {
+        self.out.push(Change {
+            at: self.at,
+            rule,
+            cause: self.cause,
+            effect,
+        });
+    }
+}
+
+impl Card {
+    /// Puts `hold` on (no-op when it is already on), recording it and any status change.
+    pub(crate) fn put<S: Sink>(&mut self, hold: Hold, rule: Rule, st: &mut Step<'_, S>) {
+        if self.holds.contains(hold) {
+            return;
+        }
+        let before = self.status();
+        self.holds.insert(hold);
+        self.since[hold as usize] = st.at;
+        st.emit(rule, Effect::HoldPut { hold });
+        self.emit_status(before, rule, st);
+    }
+
+    /// Lifts `hold`; false when it was not on.
+    pub(crate) fn lift<S: Sink>(&mut self, hold: Hold, rule: Rule, st: &mut Step<'_, S>) -> bool {
+        if !self.holds.contains(hold) {
+            return false;
+        }
+        let before = self.status();
+        self.holds.remove(hold);
+        if hold == Hold::Maintenance {
+            self.maintenance_until = None;
+        }
+        st.emit(rule, Effect::HoldLifted { hold });
+        self.emit_status(before, rule, st);
+        true
+    }
+
+    /// Ends the card: terminal, no holds, nothing scheduled any more.
+    pub(crate) fn end<S: Sink>(&mut self, how: Terminal, rule: Rule, st: &mut Step<'_, S>) {
+        let before = self.status();
+        self.terminal = Some(how);
+        self.holds = Holds::EMPTY;
+        self.maintenance_until = None;
+        self.emit_status(before, rule, st);
+    }
+
+    pub(crate) fn emit_status<S: Sink>(
+        &self,
+        before: crate::Status,
+        rule: Rule,
+        st: &mut Step<'_, S>,
+    ) {
+        let after = self.status();
+        if after != before {
+            st.emit(
+                rule,
+                Effect::StatusChanged {
+                    from: before,
+                    to: after,
+                },
+            );
+        }
+    }
+}
