@@ -1,0 +1,1 @@
+//! C ABI for iotcard (work in progress).

@@ -1,0 +1,1 @@
+//! Python binding for iotcard (work in progress).
