@@ -1,1 +1,116 @@
-fn main() {}
+//! The `iotcard` command: run scenario files (`iotcard test`), assess a fleet
+//! (`iotcard assess`), and generate example fleets (`iotcard generate`).
+//!
+//! Every rule lives in the `iotcard` crate; this binary reads files, calls it
+//! and prints.
+
+mod assess;
+mod generate;
+mod test;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// IoT SIM card lifecycle: holds, status, remedies, fees and what happens next.
+#[derive(Debug, Parser)]
+#[command(name = "iotcard", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run scenario files (files or folders of *.json); ends with `N passed, N failed`.
+    ///
+    /// Exit status: 0 all passed, 1 some failed, 2 some input was unreadable.
+    Test {
+        /// Scenario files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Print every scenario, not only the failing ones.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Assess a fleet (JSON Lines: `{"card": {...}, "events": [...]}` per line) at an instant.
+    ///
+    /// Exit status: 0 every line assessed, 1 some lines were skipped, 2 unreadable input.
+    Assess {
+        /// The fleet file (`-` for standard input).
+        fleet: PathBuf,
+        /// The instant to assess at (RFC 3339 with offset).
+        #[arg(long)]
+        at: String,
+        /// Policy JSON file (fields to change from the default); the default policy otherwise.
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Write a generated fleet (JSON Lines) to standard output: cards with event
+    /// logs that together show every hold and status. Deterministic for a seed.
+    Generate {
+        /// Number of cards.
+        #[arg(long, default_value_t = 300)]
+        cards: u64,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The instant the stories lead up to.
+        #[arg(long, default_value = generate::EXAMPLE_AT)]
+        at: String,
+        /// Policy JSON file the stories are checked against; the default policy otherwise.
+        #[arg(long)]
+        policy: Option<PathBuf>,
+    },
+}
+
+/// Output format of `assess`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// One aligned row per card, then a summary.
+    Table,
+    /// One JSON object per card; the summary goes to standard error.
+    Jsonl,
+}
+
+/// The policy from `--policy FILE`, or the default policy.
+pub(crate) fn load_policy(path: Option<&std::path::Path>) -> Result<iotcard::Policy, String> {
+    let Some(path) = path else {
+        return Ok(iotcard::Policy::default());
+    };
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("--policy {}: {e}", path.display()))?;
+    iotcard::Policy::from_json(&text).map_err(|e| format!("--policy {}: {e}", path.display()))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Test { paths, verbose } => test::run(&paths, verbose),
+        Command::Assess {
+            fleet,
+            at,
+            policy,
+            format,
+        } => assess::run(&fleet, &at, policy.as_deref(), format),
+        Command::Generate {
+            cards,
+            seed,
+            at,
+            policy,
+        } => match (
+            iotcard::parse_instant("--at", &at).map_err(|e| e.to_string()),
+            load_policy(policy.as_deref()),
+        ) {
+            (Ok(at), Ok(policy)) => generate::run(cards, seed, &policy, at),
+            (Err(e), _) | (_, Err(e)) => {
+                eprintln!("iotcard: {e}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}

@@ -154,7 +154,7 @@ impl Assessment {
             "status": self.status.name(),
             "holds": holds,
             "hold_details": details,
-            "barred": self.barred.iter().map(|s| s.name()).collect::<Vec<_>>(),
+            "barred": self.barred.iter().map(super::hold::Service::name).collect::<Vec<_>>(),
             "balance": self.balance,
             "usage_bytes": self.usage_bytes,
             "allowance_bytes": self.allowance_bytes,
@@ -165,9 +165,9 @@ impl Assessment {
             "maintenance_until": inst(self.maintenance_until),
             "next": self.next.map_or(Value::Null, |n| json!({"at": format_instant(n.at, tz), "change": n.change.name()})),
             "can": can,
-            "manual_suspend_unmet": self.manual_suspend_unmet.iter().map(|c| c.name()).collect::<Vec<_>>(),
+            "manual_suspend_unmet": self.manual_suspend_unmet.iter().map(super::manual::Condition::name).collect::<Vec<_>>(),
             "remedies": remedies,
-            "call_restriction": self.call_restriction.iter().map(|c| c.name()).collect::<Vec<_>>(),
+            "call_restriction": self.call_restriction.iter().map(super::call_restriction::CallCause::name).collect::<Vec<_>>(),
             "refund": self.refund,
         })
     }
@@ -222,10 +222,10 @@ impl Card {
     /// # Ok::<(), iotcard::Error>(())
     /// ```
     pub fn assess(&self, policy: &Policy, at: Instant) -> Result<Assessment, Error> {
-        if let Some(last) = self.clock {
-            if at < last {
-                return Err(Error::OutOfOrder { at, last });
-            }
+        if let Some(last) = self.clock
+            && at < last
+        {
+            return Err(Error::OutOfOrder { at, last });
         }
         let due = self.next_due(policy).filter(|n| n.at <= at);
         let advanced;

@@ -44,10 +44,10 @@ impl Card {
         imei: Option<Imei>,
         st: &mut Step<'_, S>,
     ) {
-        if let (true, Some(seen), Some(bound)) = (p.device_binding, imei, self.imei) {
-            if seen != bound {
-                self.put(Hold::DeviceMismatch, Rule::R5_2, st);
-            }
+        if let (true, Some(seen), Some(bound)) = (p.device_binding, imei, self.imei)
+            && seen != bound
+        {
+            self.put(Hold::DeviceMismatch, Rule::R5_2, st);
         }
     }
 

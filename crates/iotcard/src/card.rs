@@ -310,10 +310,10 @@ impl TryFrom<StateJson> for Card {
         if holds.contains(Hold::Expired) && s.retention.is_none() {
             return bad("state.retention", "null while the expired hold is on");
         }
-        if let Some(p) = s.period {
-            if p.end <= p.start {
-                return bad("state.period.end", "must be after state.period.start");
-            }
+        if let Some(p) = s.period
+            && p.end <= p.start
+        {
+            return bad("state.period.end", "must be after state.period.start");
         }
         Ok(Card {
             iccid: s.iccid,

@@ -166,10 +166,10 @@ impl Error {
 /// Pulls the offending value out of a serde message (`invalid value: string "x"`,
 /// `unknown field `x``), or `?` when the message carries none.
 fn extract_value(msg: &str) -> String {
-    if let Some(rest) = msg.strip_prefix("unknown field `") {
-        if let Some(end) = rest.find('`') {
-            return format!("`{}`", &rest[..end]);
-        }
+    if let Some(rest) = msg.strip_prefix("unknown field `")
+        && let Some(end) = rest.find('`')
+    {
+        return format!("`{}`", &rest[..end]);
     }
     for key in ["string \"", "integer `", "floating point `"] {
         if let Some(start) = msg.find(key) {

@@ -20,17 +20,39 @@ fn luhn_ok(digits: &[u8]) -> bool {
         }
         sum += v;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
-/// The check digit that would make `body` (digits without the last one) pass Luhn.
+/// The Luhn check digit for `body` (the identifier without its last digit), as
+/// used by ICCIDs and IMEIs; `None` when `body` is not all ASCII digits.
+///
+/// ```
+/// assert_eq!(iotcard::luhn_check_digit("8986001234567890123"), Some(8));
+/// assert_eq!(iotcard::luhn_check_digit("49015420323751"), Some(8));
+/// ```
+pub fn luhn_check_digit(body: &str) -> Option<u8> {
+    let b = body.as_bytes();
+    if !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut sum = 0u32;
+    for (i, d) in b.iter().rev().enumerate() {
+        let mut v = u32::from(d - b'0');
+        if i % 2 == 0 {
+            v *= 2;
+            if v > 9 {
+                v -= 9;
+            }
+        }
+        sum += v;
+    }
+    Some(((10 - sum % 10) % 10) as u8)
+}
+
 fn luhn_digit(body: &[u8]) -> u8 {
-    (0..=9u8)
-        .find(|d| {
-            let mut v = body.to_vec();
-            v.push(b'0' + d);
-            luhn_ok(&v)
-        })
+    std::str::from_utf8(body)
+        .ok()
+        .and_then(luhn_check_digit)
         .unwrap_or(0)
 }
 

@@ -50,6 +50,7 @@ mod change;
 mod error;
 mod event;
 mod expiry;
+pub mod fleet;
 mod hold;
 mod ids;
 mod lifecycle;
@@ -74,7 +75,7 @@ pub use change::{Cause, Change, ChangeKind, Discard, Effect, Rule, Scheduled, Si
 pub use error::{Error, HoldName};
 pub use event::{Event, TimedEvent};
 pub use hold::{Hold, Holds, Service, Services};
-pub use ids::{Iccid, Imei, Msisdn, Region, Regions};
+pub use ids::{Iccid, Imei, Msisdn, Region, Regions, luhn_check_digit};
 pub use lifecycle::{Advanced, Applied};
 pub use manual::{Condition, Unmet};
 pub use plan::{Period, Plan};

@@ -21,10 +21,10 @@ impl Card {
         }
         let mut best: Option<Scheduled> = None;
         let mut consider = |at: Option<Instant>, change: ChangeKind| {
-            if let Some(at) = at {
-                if best.is_none_or(|b| (at, change) < (b.at, b.change)) {
-                    best = Some(Scheduled { at, change });
-                }
+            if let Some(at) = at
+                && best.is_none_or(|b| (at, change) < (b.at, b.change))
+            {
+                best = Some(Scheduled { at, change });
             }
         };
         let h = self.holds;
@@ -77,10 +77,10 @@ impl Card {
         to: Instant,
         out: &mut S,
     ) -> Result<(), Error> {
-        if let Some(last) = self.clock {
-            if to < last {
-                return Err(Error::OutOfOrder { at: to, last });
-            }
+        if let Some(last) = self.clock
+            && to < last
+        {
+            return Err(Error::OutOfOrder { at: to, last });
         }
         self.run_due(p, to, out)?;
         self.clock = Some(to);

@@ -1,0 +1,65 @@
+//! `iotcard test`: run scenario files.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Collects `*.json` files under `paths` (folders recursively), sorted.
+fn collect(paths: &[PathBuf], out: &mut Vec<PathBuf>, unreadable: &mut Vec<String>) {
+    for p in paths {
+        if p.is_dir() {
+            match std::fs::read_dir(p) {
+                Ok(rd) => {
+                    let mut inner: Vec<PathBuf> = rd
+                        .filter_map(Result::ok)
+                        .map(|e| e.path())
+                        .filter(|q| q.is_dir() || q.extension().is_some_and(|e| e == "json"))
+                        .collect();
+                    inner.sort();
+                    collect(&inner, out, unreadable);
+                }
+                Err(e) => unreadable.push(format!("{}: {e}", p.display())),
+            }
+        } else {
+            out.push(p.clone());
+        }
+    }
+}
+
+pub(crate) fn run(paths: &[PathBuf], verbose: bool) -> ExitCode {
+    let mut files = Vec::new();
+    let mut unreadable = Vec::new();
+    collect(paths, &mut files, &mut unreadable);
+    let (mut passed, mut failed) = (0usize, 0usize);
+    for f in &files {
+        match run_file(f) {
+            Ok(report) if report.passed() => {
+                passed += 1;
+                if verbose {
+                    println!("ok   {} ({})", report.name, f.display());
+                }
+            }
+            Ok(report) => {
+                failed += 1;
+                println!("FAIL {} ({})", report.name, f.display());
+                print!("{report}");
+            }
+            Err(e) => unreadable.push(format!("{}: {e}", f.display())),
+        }
+    }
+    for u in &unreadable {
+        eprintln!("unreadable: {u}");
+    }
+    println!("{passed} passed, {failed} failed");
+    if !unreadable.is_empty() {
+        ExitCode::from(2)
+    } else if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn run_file(f: &Path) -> Result<iotcard::scenario::Report, String> {
+    let text = std::fs::read_to_string(f).map_err(|e| e.to_string())?;
+    iotcard::scenario::run(&text).map_err(|e| e.to_string())
+}
