@@ -40,6 +40,11 @@
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
 
+/// The README's examples, run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
+
 mod arrears;
 pub mod assess;
 mod binding;

@@ -1,0 +1,159 @@
+//! The `iotcard` command, run as a user runs it.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn iotcard(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iotcard"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("iotcard runs");
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(text.as_bytes())
+            .expect("write stdin");
+    } else {
+        drop(child.stdin.take());
+    }
+    child.wait_with_output().expect("iotcard finishes")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+const AT: &str = "2026-11-25T12:00:00+08:00";
+
+#[test]
+fn scenario_suite_passes_and_ends_with_the_count_line() {
+    let out = iotcard(&["test", "tests/scenarios"], None);
+    let stdout = text(&out.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(last.ends_with(" passed, 0 failed"), "{last}");
+    let n: usize = last.split(' ').next().unwrap_or("0").parse().unwrap_or(0);
+    assert!(n >= 30, "{last}");
+}
+
+#[test]
+fn a_failing_scenario_names_step_field_expected_and_actual() {
+    let dir = std::env::temp_dir().join(format!("iotcard-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let f = dir.join("fails.json");
+    std::fs::write(
+        &f,
+        r#"{"name": "wrong on purpose", "card": {"iccid": "89860012345678901238", "msisdn": "1440012345678",
+            "plan": {"start": "2026-01-01T00:00:00+08:00", "end": "2027-01-01T00:00:00+08:00",
+                     "period": "month", "quota_bytes": 1, "monthly_fee": 0}},
+            "steps": [{"at": "2026-01-02T00:00:00+08:00", "expect": {"status": "active"}}]}"#,
+    )
+    .expect("write");
+    let out = iotcard(&["test", f.to_str().unwrap_or_default()], None);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("wrong on purpose: step 0: status: expected \"active\", actual \"inventory\""),
+        "{stdout}"
+    );
+    assert!(stdout.trim_end().ends_with("0 passed, 1 failed"), "{stdout}");
+
+    std::fs::write(&f, "{not json").expect("write");
+    let out = iotcard(&["test", f.to_str().unwrap_or_default()], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("unreadable"), "{}", text(&out.stderr));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn example_fleet_shows_every_hold_and_status() {
+    let out = iotcard(
+        &["assess", "examples/fleet.jsonl", "--at", AT, "--policy", "examples/policy.json"],
+        None,
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let by_status = stdout.lines().find(|l| l.starts_with("by status:")).unwrap_or_default();
+    let by_hold = stdout.lines().find(|l| l.starts_with("by hold:")).unwrap_or_default();
+    for s in iotcard::Status::ALL {
+        let count = by_status
+            .split_whitespace()
+            .find_map(|kv| kv.strip_prefix(&format!("{s}=")))
+            .and_then(|n| n.parse::<u64>().ok());
+        assert!(count.is_some_and(|n| n > 0), "no {s}: {by_status}");
+    }
+    for h in iotcard::Hold::ALL {
+        let count = by_hold
+            .split_whitespace()
+            .find_map(|kv| kv.strip_prefix(&format!("{h}=")))
+            .and_then(|n| n.parse::<u64>().ok());
+        assert!(count.is_some_and(|n| n > 0), "no {h}: {by_hold}");
+    }
+}
+
+#[test]
+fn bad_lines_are_reported_with_their_number_and_skipped() {
+    let fleet = std::fs::read_to_string(root().join("examples/fleet.jsonl")).expect("fleet");
+    let mut lines: Vec<&str> = fleet.lines().take(3).collect();
+    lines.insert(1, r#"{"card": {"iccid": "89860012345678901239"}}"#);
+    let input = lines.join("\n");
+    let out = iotcard(&["assess", "-", "--at", AT, "--format", "jsonl"], Some(&input));
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("line 2: invalid input: entry.card.iccid"), "{stderr}");
+    assert!(stderr.contains("1 lines skipped"), "{stderr}");
+    let rows: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each row is JSON"))
+        .collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[1]["line"], 3);
+    assert!(rows.iter().all(|r| r["status"].is_string() && r["iccid"].is_string()));
+}
+
+#[test]
+fn refused_event_in_a_log_names_the_event() {
+    let line = r#"{"card": {"iccid": "89860012345678901238", "msisdn": "1440012345678",
+        "plan": {"start": "2026-01-01T00:00:00+08:00", "end": "2027-01-01T00:00:00+08:00",
+                 "period": "month", "quota_bytes": 1, "monthly_fee": 0}},
+        "events": [{"at": "2026-01-02T00:00:00+08:00", "event": {"type": "manual_resume"}}]}"#
+        .replace('\n', " ");
+    let out = iotcard(&["assess", "-", "--at", AT], Some(&line));
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("line 1: events[0] (manual_resume at"), "{stderr}");
+    assert!(stderr.contains("not_activated"), "{stderr}");
+}
+
+#[test]
+fn unreadable_input_exits_2() {
+    assert_eq!(iotcard(&["assess", "no/such/file", "--at", AT], None).status.code(), Some(2));
+    assert_eq!(iotcard(&["assess", "-", "--at", "yesterday"], Some("")).status.code(), Some(2));
+    let out = iotcard(&["assess", "-", "--at", AT, "--policy", "Cargo.toml"], Some(""));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--policy"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn generate_is_deterministic_and_assessable() {
+    let a = iotcard(&["generate", "--cards", "40", "--seed", "7"], None);
+    let b = iotcard(&["generate", "--cards", "40", "--seed", "7"], None);
+    assert!(a.status.success());
+    assert_eq!(a.stdout, b.stdout);
+    let out = iotcard(&["assess", "-", "--at", AT, "--format", "jsonl"], Some(&text(&a.stdout)));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // A replaced card adds a row for its successor.
+    let rows = text(&out.stdout).lines().count();
+    assert!((40..=45).contains(&rows), "{rows}");
+}
