@@ -64,28 +64,50 @@ fn a_failing_scenario_names_step_field_expected_and_actual() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(
-        stdout.contains("wrong on purpose: step 0: status: expected \"active\", actual \"inventory\""),
+        stdout.contains(
+            "wrong on purpose: step 0: status: expected \"active\", actual \"inventory\""
+        ),
         "{stdout}"
     );
-    assert!(stdout.trim_end().ends_with("0 passed, 1 failed"), "{stdout}");
+    assert!(
+        stdout.trim_end().ends_with("0 passed, 1 failed"),
+        "{stdout}"
+    );
 
     std::fs::write(&f, "{not json").expect("write");
     let out = iotcard(&["test", f.to_str().unwrap_or_default()], None);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("unreadable"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("unreadable"),
+        "{}",
+        text(&out.stderr)
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn example_fleet_shows_every_hold_and_status() {
     let out = iotcard(
-        &["assess", "examples/fleet.jsonl", "--at", AT, "--policy", "examples/policy.json"],
+        &[
+            "assess",
+            "examples/fleet.jsonl",
+            "--at",
+            AT,
+            "--policy",
+            "examples/policy.json",
+        ],
         None,
     );
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let by_status = stdout.lines().find(|l| l.starts_with("by status:")).unwrap_or_default();
-    let by_hold = stdout.lines().find(|l| l.starts_with("by hold:")).unwrap_or_default();
+    let by_status = stdout
+        .lines()
+        .find(|l| l.starts_with("by status:"))
+        .unwrap_or_default();
+    let by_hold = stdout
+        .lines()
+        .find(|l| l.starts_with("by hold:"))
+        .unwrap_or_default();
     for s in iotcard::Status::ALL {
         let count = by_status
             .split_whitespace()
@@ -108,10 +130,16 @@ fn bad_lines_are_reported_with_their_number_and_skipped() {
     let mut lines: Vec<&str> = fleet.lines().take(3).collect();
     lines.insert(1, r#"{"card": {"iccid": "89860012345678901239"}}"#);
     let input = lines.join("\n");
-    let out = iotcard(&["assess", "-", "--at", AT, "--format", "jsonl"], Some(&input));
+    let out = iotcard(
+        &["assess", "-", "--at", AT, "--format", "jsonl"],
+        Some(&input),
+    );
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("line 2: invalid input: entry.card.iccid"), "{stderr}");
+    assert!(
+        stderr.contains("line 2: invalid input: entry.card.iccid"),
+        "{stderr}"
+    );
     assert!(stderr.contains("1 lines skipped"), "{stderr}");
     let rows: Vec<serde_json::Value> = text(&out.stdout)
         .lines()
@@ -119,7 +147,10 @@ fn bad_lines_are_reported_with_their_number_and_skipped() {
         .collect();
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[1]["line"], 3);
-    assert!(rows.iter().all(|r| r["status"].is_string() && r["iccid"].is_string()));
+    assert!(
+        rows.iter()
+            .all(|r| r["status"].is_string() && r["iccid"].is_string())
+    );
 }
 
 #[test]
@@ -132,17 +163,37 @@ fn refused_event_in_a_log_names_the_event() {
     let out = iotcard(&["assess", "-", "--at", AT], Some(&line));
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr.contains("line 1: events[0] (manual_resume at"), "{stderr}");
+    assert!(
+        stderr.contains("line 1: events[0] (manual_resume at"),
+        "{stderr}"
+    );
     assert!(stderr.contains("not_activated"), "{stderr}");
 }
 
 #[test]
 fn unreadable_input_exits_2() {
-    assert_eq!(iotcard(&["assess", "no/such/file", "--at", AT], None).status.code(), Some(2));
-    assert_eq!(iotcard(&["assess", "-", "--at", "yesterday"], Some("")).status.code(), Some(2));
-    let out = iotcard(&["assess", "-", "--at", AT, "--policy", "Cargo.toml"], Some(""));
+    assert_eq!(
+        iotcard(&["assess", "no/such/file", "--at", AT], None)
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        iotcard(&["assess", "-", "--at", "yesterday"], Some(""))
+            .status
+            .code(),
+        Some(2)
+    );
+    let out = iotcard(
+        &["assess", "-", "--at", AT, "--policy", "Cargo.toml"],
+        Some(""),
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("--policy"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--policy"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -151,7 +202,10 @@ fn generate_is_deterministic_and_assessable() {
     let b = iotcard(&["generate", "--cards", "40", "--seed", "7"], None);
     assert!(a.status.success());
     assert_eq!(a.stdout, b.stdout);
-    let out = iotcard(&["assess", "-", "--at", AT, "--format", "jsonl"], Some(&text(&a.stdout)));
+    let out = iotcard(
+        &["assess", "-", "--at", AT, "--format", "jsonl"],
+        Some(&text(&a.stdout)),
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     // A replaced card adds a row for its successor.
     let rows = text(&out.stdout).lines().count();

@@ -145,31 +145,51 @@ impl Error {
         what: &str,
         err: &serde_path_to_error::Error<serde_json::Error>,
     ) -> Self {
-        let path = err.path().to_string();
-        let field = if path == "." || path.is_empty() {
-            what.to_owned()
-        } else {
-            format!("{what}.{path}")
-        };
         let inner = err.inner();
-        let msg = inner.to_string();
-        // serde_json appends " at line L column C"; keep it, it helps with files.
-        let value = extract_value(&msg);
+        let mut reason = inner.to_string();
+        if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+            return Error::invalid(what, "(malformed JSON)", reason);
+        }
+        let mut field = what.to_owned();
+        let path = err.path().to_string();
+        if path != "." && !path.is_empty() {
+            field.push('.');
+            field.push_str(&path);
+        }
+        // Events carry the failing field in the message (see `Event`'s Deserialize).
+        if let Some(rest) = reason.strip_prefix("invalid value at `") {
+            if let Some((inner_field, msg)) = rest.split_once("`: ") {
+                field.push('.');
+                field.push_str(inner_field);
+                reason = msg.to_owned();
+            }
+        }
+        let mut value = extract_value(&reason);
+        if let Some(rest) = reason.strip_prefix("missing field `") {
+            if let Some(end) = rest.find('`') {
+                field.push('.');
+                field.push_str(&rest[..end]);
+                value = "(missing)".to_owned();
+            }
+        }
         Error::InvalidInput {
             field,
             value,
-            reason: msg,
+            reason,
         }
     }
 }
 
 /// Pulls the offending value out of a serde message (`invalid value: string "x"`,
-/// `unknown field `x``), or `?` when the message carries none.
+/// `unknown field `x``, `unknown variant `x``), or `?` when the message has none.
 fn extract_value(msg: &str) -> String {
-    if let Some(rest) = msg.strip_prefix("unknown field `")
-        && let Some(end) = rest.find('`')
-    {
-        return format!("`{}`", &rest[..end]);
+    for key in ["unknown field `", "unknown variant `"] {
+        if let Some(start) = msg.find(key) {
+            let rest = &msg[start + key.len()..];
+            if let Some(end) = rest.find('`') {
+                return format!("`{}`", &rest[..end]);
+            }
+        }
     }
     for key in ["string \"", "integer `", "floating point `"] {
         if let Some(start) = msg.find(key) {

@@ -1,6 +1,7 @@
 //! Events: what happens to a card (the event table of `scenarios.md`).
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use crate::error::parse_json;
 use crate::hold::Hold;
@@ -17,13 +18,11 @@ use crate::{Error, Instant};
 /// assert_eq!(e, Event::Charge { amount: 1500 });
 /// assert_eq!(Event::from_json(r#"{"type": "charge", "amount": 0}"#).unwrap_err().code(), "invalid_input");
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
     /// R5.1: first activation; `imei` is required when the policy binds devices.
     Activate {
         /// The activating device.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         imei: Option<Imei>,
     },
     /// R2, R5.2, R7.2: traffic reported by the operator.
@@ -31,10 +30,8 @@ pub enum Event {
         /// Bytes used.
         bytes: u64,
         /// The device it came from.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         imei: Option<Imei>,
         /// The province it came from.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         region: Option<Region>,
     },
     /// R3.1: a charge posted to the account (minor units, > 0).
@@ -74,7 +71,6 @@ pub enum Event {
     /// R8.1: an operator maintenance window from the event's instant until `until`.
     Maintenance {
         /// End of the window.
-        #[serde(with = "rfc3339")]
         until: Instant,
     },
     /// R9.2: the card is reported lost.
@@ -86,6 +82,165 @@ pub enum Event {
     },
     /// R6.1: the customer cancels the card.
     Cancel,
+}
+
+/// The JSON form of [`Event`]. Events without fields are empty struct variants
+/// here: serde's internally tagged unit variants would accept unknown fields
+/// (`{"type": "cancel", "typo": 1}`) silently. It is read externally tagged
+/// (`{"charge": {"amount": 5}}`, see [`Event`]'s `Deserialize`) so that errors
+/// keep the path of the failing field, which internally tagged enums lose.
+#[derive(Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+enum EventJson {
+    Activate {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        imei: Option<Imei>,
+    },
+    Usage {
+        bytes: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        imei: Option<Imei>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        region: Option<Region>,
+    },
+    Charge {
+        amount: i64,
+    },
+    Payment {
+        amount: i64,
+    },
+    TopUp {
+        bytes: u64,
+    },
+    ManualSuspend {},
+    ManualResume {},
+    Renew {
+        plan: Plan,
+    },
+    Rebind {
+        imei: Imei,
+    },
+    OperatorRelease {
+        hold: Hold,
+    },
+    Maintenance {
+        #[serde(with = "rfc3339")]
+        until: Instant,
+    },
+    ReportLost {},
+    Replace {
+        iccid: Iccid,
+    },
+    Cancel {},
+}
+
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let mut map = Map::<String, Value>::deserialize(d)?;
+        let ty = match map.remove("type") {
+            Some(Value::String(t)) => t,
+            Some(other) => {
+                return Err(D::Error::custom(format!(
+                    "invalid value at `type`: {other}: must be a string"
+                )));
+            }
+            None => return Err(D::Error::custom("missing field `type`")),
+        };
+        let ext = Value::Object(Map::from_iter([(ty, Value::Object(map))]));
+        serde_path_to_error::deserialize::<_, EventJson>(ext)
+            .map(Event::from)
+            .map_err(|e| {
+                // The path starts with the variant (`charge.amount`); drop it.
+                let path = e.path().to_string();
+                let field = match path.split_once('.') {
+                    Some((_, f)) if !f.is_empty() => f,
+                    _ => "type",
+                };
+                D::Error::custom(format!("invalid value at `{field}`: {}", e.inner()))
+            })
+    }
+}
+
+impl Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error as _;
+        // `{"charge": {"amount": 5}}` → `{"type": "charge", "amount": 5}`
+        let Value::Object(outer) =
+            serde_json::to_value(EventJson::from(*self)).map_err(S::Error::custom)?
+        else {
+            return Err(S::Error::custom("an event serializes as an object"));
+        };
+        use serde::ser::SerializeMap as _;
+        let mut map = s.serialize_map(None)?;
+        for (ty, fields) in outer {
+            map.serialize_entry("type", &ty)?;
+            if let Value::Object(fields) = fields {
+                for (k, v) in fields {
+                    map.serialize_entry(&k, &v)?;
+                }
+            }
+        }
+        map.end()
+    }
+}
+
+impl From<EventJson> for Event {
+    fn from(e: EventJson) -> Event {
+        match e {
+            EventJson::Activate { imei } => Event::Activate { imei },
+            EventJson::Usage {
+                bytes,
+                imei,
+                region,
+            } => Event::Usage {
+                bytes,
+                imei,
+                region,
+            },
+            EventJson::Charge { amount } => Event::Charge { amount },
+            EventJson::Payment { amount } => Event::Payment { amount },
+            EventJson::TopUp { bytes } => Event::TopUp { bytes },
+            EventJson::ManualSuspend {} => Event::ManualSuspend,
+            EventJson::ManualResume {} => Event::ManualResume,
+            EventJson::Renew { plan } => Event::Renew { plan },
+            EventJson::Rebind { imei } => Event::Rebind { imei },
+            EventJson::OperatorRelease { hold } => Event::OperatorRelease { hold },
+            EventJson::Maintenance { until } => Event::Maintenance { until },
+            EventJson::ReportLost {} => Event::ReportLost,
+            EventJson::Replace { iccid } => Event::Replace { iccid },
+            EventJson::Cancel {} => Event::Cancel,
+        }
+    }
+}
+
+impl From<Event> for EventJson {
+    fn from(e: Event) -> EventJson {
+        match e {
+            Event::Activate { imei } => EventJson::Activate { imei },
+            Event::Usage {
+                bytes,
+                imei,
+                region,
+            } => EventJson::Usage {
+                bytes,
+                imei,
+                region,
+            },
+            Event::Charge { amount } => EventJson::Charge { amount },
+            Event::Payment { amount } => EventJson::Payment { amount },
+            Event::TopUp { bytes } => EventJson::TopUp { bytes },
+            Event::ManualSuspend => EventJson::ManualSuspend {},
+            Event::ManualResume => EventJson::ManualResume {},
+            Event::Renew { plan } => EventJson::Renew { plan },
+            Event::Rebind { imei } => EventJson::Rebind { imei },
+            Event::OperatorRelease { hold } => EventJson::OperatorRelease { hold },
+            Event::Maintenance { until } => EventJson::Maintenance { until },
+            Event::ReportLost => EventJson::ReportLost {},
+            Event::Replace { iccid } => EventJson::Replace { iccid },
+            Event::Cancel => EventJson::Cancel {},
+        }
+    }
 }
 
 impl Event {
@@ -155,4 +310,47 @@ pub struct TimedEvent {
     pub at: Instant,
     /// What happened.
     pub event: Event,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_event_refuses_unknown_fields() {
+        for json in [
+            r#"{"type": "cancel", "typo": 1}"#,
+            r#"{"type": "manual_suspend", "reason": "x"}"#,
+            r#"{"type": "report_lost", "x": null}"#,
+            r#"{"type": "charge", "amount": 100, "currency": "CNY"}"#,
+        ] {
+            let e = Event::from_json(json).unwrap_err();
+            assert_eq!(e.code(), "invalid_input", "{json}");
+            assert!(e.to_string().contains("unknown field"), "{json}: {e}");
+        }
+        let e = Event::from_json(r#"{"type": "refund"}"#).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("invalid input: event.type = `refund`"),
+            "{e}"
+        );
+        let e = Event::from_json(r#"{"type": "charge", "amount": "5"}"#).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("invalid input: event.amount = \"5\""),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn events_round_trip_through_json() {
+        for json in [
+            r#"{"type":"cancel"}"#,
+            r#"{"type":"usage","bytes":5,"imei":"490154203237518","region":"65"}"#,
+            r#"{"type":"maintenance","until":"2026-01-01T00:00:00Z"}"#,
+        ] {
+            let e = Event::from_json(json).unwrap();
+            assert_eq!(e.to_json(), json);
+        }
+    }
 }
