@@ -157,21 +157,26 @@ impl Error {
             field.push_str(&path);
         }
         // Events carry the failing field in the message (see `Event`'s Deserialize).
-        if let Some(rest) = reason.strip_prefix("invalid value at `") {
-            if let Some((inner_field, msg)) = rest.split_once("`: ") {
-                field.push('.');
-                field.push_str(inner_field);
-                reason = msg.to_owned();
-            }
+        let located = reason
+            .strip_prefix("invalid value at `")
+            .and_then(|rest| rest.split_once("`: "))
+            .map(|(inner_field, msg)| (inner_field.to_owned(), msg.to_owned()));
+        if let Some((inner_field, msg)) = located {
+            field.push('.');
+            field.push_str(&inner_field);
+            reason = msg;
         }
-        let mut value = extract_value(&reason);
-        if let Some(rest) = reason.strip_prefix("missing field `") {
-            if let Some(end) = rest.find('`') {
-                field.push('.');
-                field.push_str(&rest[..end]);
-                value = "(missing)".to_owned();
-            }
-        }
+        let missing = reason
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split_once('`'))
+            .map(|(name, _)| name.to_owned());
+        let value = if let Some(name) = missing {
+            field.push('.');
+            field.push_str(&name);
+            "(missing)".to_owned()
+        } else {
+            extract_value(&reason)
+        };
         Error::InvalidInput {
             field,
             value,

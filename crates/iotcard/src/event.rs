@@ -164,14 +164,13 @@ impl<'de> Deserialize<'de> for Event {
 
 impl Serialize for Event {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::Error as _;
+        use serde::ser::{Error as _, SerializeMap as _};
         // `{"charge": {"amount": 5}}` → `{"type": "charge", "amount": 5}`
         let Value::Object(outer) =
             serde_json::to_value(EventJson::from(*self)).map_err(S::Error::custom)?
         else {
             return Err(S::Error::custom("an event serializes as an object"));
         };
-        use serde::ser::SerializeMap as _;
         let mut map = s.serialize_map(None)?;
         for (ty, fields) in outer {
             map.serialize_entry("type", &ty)?;
