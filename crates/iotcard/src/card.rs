@@ -82,8 +82,10 @@ pub(crate) struct Retention {
 /// A card's whole state. Cheap to clone (no heap); operations take `&self` and
 /// return a new card, so a refused event leaves the original as it was.
 ///
-/// Store it between events with [`Card::to_json`] / [`Card::from_json`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Store it between events with [`Card::to_json`] / [`Card::from_json`] (or serde:
+/// it serializes as the same versioned state object).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "StateJson", try_from = "StateJson")]
 pub struct Card {
     pub(crate) iccid: Iccid,
     pub(crate) msisdn: Msisdn,
@@ -236,6 +238,12 @@ struct HoldSince {
     hold: Hold,
     #[serde(with = "rfc3339")]
     since: Instant,
+}
+
+impl From<Card> for StateJson {
+    fn from(c: Card) -> Self {
+        StateJson::from(&c)
+    }
 }
 
 impl From<&Card> for StateJson {
