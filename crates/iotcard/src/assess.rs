@@ -233,25 +233,15 @@ impl Card {
         {
             return Err(Error::OutOfOrder { at, last });
         }
-        let due = self.next_due(policy).filter(|n| n.at <= at);
-        let advanced;
-        let c = if due.is_some() {
+        let next = self.next_due(policy);
+        if next.is_some_and(|n| n.at <= at) {
             let mut copy = self.clone();
             copy.run_due(policy, at, &mut Discard)?;
-            advanced = copy;
-            &advanced
+            let next = copy.next_due(policy);
+            copy.assess_settled(policy, at, next)
         } else {
-            self
-        };
-        c.assess_settled(
-            policy,
-            at,
-            if due.is_some() {
-                c.next_due(policy)
-            } else {
-                self.next_due(policy)
-            },
-        )
+            self.assess_settled(policy, at, next)
+        }
     }
 
     /// The assessment of a card with nothing due at or before `at`.

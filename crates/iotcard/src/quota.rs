@@ -18,12 +18,12 @@ pub const MIB: u64 = 1024 * 1024;
 /// midnight on the 1st of the month, of Jan/Apr/Jul/Oct, or of the plan's start
 /// month each year. `None` past chrono's range.
 pub fn period_at(plan: &Plan, t: Instant, tz: TimeZone) -> Option<(Instant, Instant)> {
-    let (y, m) = year_month(t, tz)?;
+    let (y, m) = year_month(t, tz);
     let (sy, sm, len) = match plan.period {
         Period::Month => (y, m, 1),
         Period::Quarter => (y, (m - 1) / 3 * 3 + 1, 3),
         Period::Year => {
-            let (_, pm) = year_month(plan.start, tz)?;
+            let (_, pm) = year_month(plan.start, tz);
             if m >= pm {
                 (y, pm, 12)
             } else {

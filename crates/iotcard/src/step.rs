@@ -45,6 +45,8 @@ impl Card {
         }
         let before = self.status();
         self.holds.remove(hold);
+        // An off hold has no `since` (as `Card::new` and the stored state have it).
+        self.since[hold as usize] = Instant::UNIX_EPOCH;
         if hold == Hold::Maintenance {
             self.maintenance_until = None;
         }
@@ -58,6 +60,7 @@ impl Card {
         let before = self.status();
         self.terminal = Some(how);
         self.holds = Holds::EMPTY;
+        self.since = [Instant::UNIX_EPOCH; Hold::ALL.len()];
         self.maintenance_until = None;
         self.emit_status(before, rule, st);
     }

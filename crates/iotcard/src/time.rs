@@ -4,10 +4,7 @@
 //! Every function here is checked: an instant past chrono's range gives `None`
 //! (the callers turn it into an error), never a panic.
 
-use chrono::{
-    DateTime, Datelike, FixedOffset, Months, NaiveDate, NaiveDateTime, NaiveTime, TimeZone as _,
-    Utc,
-};
+use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::Error;
@@ -26,10 +23,22 @@ pub type Instant = DateTime<Utc>;
 /// let b = iotcard::parse_instant("at", "2026-01-31T16:00:00Z").unwrap();
 /// assert_eq!(a, b);
 /// assert!(iotcard::parse_instant("at", "2026-02-01 00:00:00").is_err());
+/// // Years past 9999 carry a sign, as chrono writes them.
+/// assert!(iotcard::parse_instant("at", "+10000-01-01T00:00:00Z").is_ok());
 /// ```
 pub fn parse_instant(field: &str, s: &str) -> Result<Instant, Error> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
+        .or_else(|e| {
+            // Years beyond 0000–9999 are written with a sign (`+10000-01-01T...`),
+            // as chrono does; RFC 3339 has no room for them, but computed instants
+            // (a period end after a plan ending in 9999) can get there.
+            if s.starts_with(['+', '-']) {
+                s.parse::<Instant>().map_err(|_| e)
+            } else {
+                Err(e)
+            }
+        })
         .map_err(|e| {
             Error::invalid(
                 field,
@@ -166,6 +175,86 @@ impl<'de> Deserialize<'de> for TimeZone {
     }
 }
 
+/// Local civil time of an instant: the local date as (year, month, day), the
+/// second of the local day, and the nanoseconds. Plain integer arithmetic
+/// (Howard Hinnant's `civil_from_days`): the assess path runs it tens of millions
+/// of times a second, and chrono's `checked_add_months` costs several times more.
+/// The unit tests check it against chrono.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Civil {
+    year: i64,
+    month: u32,
+    day: u32,
+    second: i64,
+    nanos: u32,
+}
+
+const DAY: i64 = 86_400;
+
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+impl Civil {
+    fn of(t: Instant, tz: TimeZone) -> Civil {
+        let local = t.timestamp() + i64::from(tz.0.local_minus_utc());
+        let (year, month, day) = civil_from_days(local.div_euclid(DAY));
+        Civil {
+            year,
+            month,
+            day,
+            second: local.rem_euclid(DAY),
+            nanos: t.timestamp_subsec_nanos(),
+        }
+    }
+
+    /// The instant of this local time; `None` past chrono's range.
+    fn instant(self, tz: TimeZone) -> Option<Instant> {
+        let local = days_from_civil(self.year, self.month, self.day) * DAY + self.second;
+        DateTime::from_timestamp(local - i64::from(tz.0.local_minus_utc()), self.nanos)
+    }
+
+    /// `n` months later, the day clamped to the month's last day.
+    fn plus_months(self, n: u32) -> Civil {
+        let total = self.year * 12 + i64::from(self.month) - 1 + i64::from(n);
+        let (year, month) = (total.div_euclid(12), (total.rem_euclid(12) + 1) as u32);
+        Civil {
+            year,
+            month,
+            day: self.day.min(days_in_month(year, month)),
+            ..self
+        }
+    }
+}
+
 /// `t + n` calendar months in `tz`, clamped to the month's last day (R4.2:
 /// 30 Nov + 3 months = 28 Feb, or 29 Feb in a leap year). `None` past chrono's range.
 ///
@@ -176,49 +265,47 @@ impl<'de> Deserialize<'de> for TimeZone {
 /// assert_eq!(r, parse_instant("t", "2027-02-28T12:00:00+08:00").unwrap());
 /// ```
 pub fn add_months(t: Instant, n: u32, tz: TimeZone) -> Option<Instant> {
-    let local = local(t, tz)?;
-    let shifted = local.checked_add_months(Months::new(n))?;
-    tz.0.from_local_datetime(&shifted)
-        .single()
-        .map(|d| d.with_timezone(&Utc))
+    Civil::of(t, tz).plus_months(n).instant(tz)
 }
 
 /// Whole calendar months from `from` to `to` in `tz`: the largest `m` with
 /// `add_months(from, m) <= to` (0 when `to <= from`).
+///
+/// ```
+/// use iotcard::{parse_instant, whole_months, TimeZone};
+/// let a = parse_instant("a", "2026-01-31T10:00:00+08:00").unwrap();
+/// let b = parse_instant("b", "2026-02-28T10:00:00+08:00").unwrap();
+/// assert_eq!(whole_months(a, b, TimeZone::CHINA), 1); // 31 Jan + 1 month = 28 Feb
+/// ```
 pub fn whole_months(from: Instant, to: Instant, tz: TimeZone) -> u32 {
     if to <= from {
         return 0;
     }
-    let (Some(a), Some(b)) = (local(from, tz), local(to, tz)) else {
-        return 0;
-    };
-    let guess = (b.year() - a.year()) * 12 + (b.month() as i32 - a.month() as i32);
-    let mut m = guess.max(0) as u32;
-    // The guess is exact or one too many (day/time of month not yet reached).
-    while m > 0 && add_months(from, m, tz).is_none_or(|x| x > to) {
-        m -= 1;
-    }
-    m
+    let (a, b) = (Civil::of(from, tz), Civil::of(to, tz));
+    let m = (b.year - a.year) * 12 + i64::from(b.month) - i64::from(a.month);
+    // `from + m` months falls in b's month, on a's day clamped; one less when that
+    // is later than `to`.
+    let day = a.day.min(days_in_month(b.year, b.month));
+    let later = (day, a.second, a.nanos) > (b.day, b.second, b.nanos);
+    u32::try_from(m - i64::from(later)).unwrap_or(u32::MAX)
 }
 
 /// Local midnight on the first day of (`year`, `month`) in `tz`, as an instant.
-pub(crate) fn month_start(year: i32, month: u32, tz: TimeZone) -> Option<Instant> {
-    let d = NaiveDate::from_ymd_opt(year, month, 1)?;
-    tz.0.from_local_datetime(&d.and_time(NaiveTime::MIN))
-        .single()
-        .map(|d| d.with_timezone(&Utc))
+pub(crate) fn month_start(year: i64, month: u32, tz: TimeZone) -> Option<Instant> {
+    Civil {
+        year,
+        month,
+        day: 1,
+        second: 0,
+        nanos: 0,
+    }
+    .instant(tz)
 }
 
-/// (year, month) of `t` in `tz`; `None` when the local time is past chrono's range.
-pub(crate) fn year_month(t: Instant, tz: TimeZone) -> Option<(i32, u32)> {
-    let l = local(t, tz)?;
-    Some((l.year(), l.month()))
-}
-
-/// The local wall-clock time of `t` in `tz` (checked: chrono's `naive_local` panics
-/// at the edges of its range).
-fn local(t: Instant, tz: TimeZone) -> Option<NaiveDateTime> {
-    t.naive_utc().checked_add_offset(tz.0)
+/// (year, month) of `t` in `tz`.
+pub(crate) fn year_month(t: Instant, tz: TimeZone) -> (i64, u32) {
+    let c = Civil::of(t, tz);
+    (c.year, c.month)
 }
 
 #[cfg(test)]
@@ -273,10 +360,51 @@ mod tests {
         }
     }
 
+    /// chrono's own month arithmetic, the oracle for [`add_months`].
+    fn chrono_add_months(t: Instant, n: u32, tz: TimeZone) -> Option<Instant> {
+        use chrono::TimeZone as _;
+        let local = t.naive_utc().checked_add_offset(tz.0)?;
+        let shifted = local.checked_add_months(chrono::Months::new(n))?;
+        tz.0.from_local_datetime(&shifted)
+            .single()
+            .map(|d| d.with_timezone(&Utc))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn prop_add_months_matches_chrono(
+            secs in -50_000_000_000i64..200_000_000_000,
+            nanos in 0u32..1_000_000_000,
+            n in 0u32..5000,
+            offset in -86_340i32..=86_340,
+        ) {
+            let t = DateTime::from_timestamp(secs, nanos).unwrap();
+            let tz = TimeZone(FixedOffset::east_opt(offset).unwrap());
+            proptest::prop_assert_eq!(add_months(t, n, tz), chrono_add_months(t, n, tz));
+        }
+
+        #[test]
+        fn prop_whole_months_is_largest_m_with_add_months_not_after(
+            a in -5_000_000_000i64..5_000_000_000,
+            gap in 0i64..2_000_000_000,
+            offset in -86_340i32..=86_340,
+        ) {
+            let tz = TimeZone(FixedOffset::east_opt(offset).unwrap());
+            let (from, to) = (DateTime::from_timestamp(a, 0).unwrap(), DateTime::from_timestamp(a + gap, 0).unwrap());
+            let m = whole_months(from, to, tz);
+            proptest::prop_assert!(add_months(from, m, tz).unwrap() <= to);
+            proptest::prop_assert!(add_months(from, m + 1, tz).unwrap() > to);
+        }
+    }
+
     #[test]
     fn range_edges_do_not_panic() {
-        let max = DateTime::<Utc>::MAX_UTC;
+        let (min, max) = (DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC);
+        let edge = TimeZone::parse("+23:59").unwrap();
         assert_eq!(add_months(max, 1, TimeZone::CHINA), None);
-        let _ = whole_months(DateTime::<Utc>::MIN_UTC, max, TimeZone::CHINA);
+        assert_eq!(add_months(max, 0, edge), Some(max));
+        assert_eq!(add_months(min, u32::MAX, edge), None);
+        assert!(whole_months(min, max, edge) > 6_000_000);
+        assert_eq!(year_month(max, edge).1, 1);
     }
 }
