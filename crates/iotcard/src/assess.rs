@@ -210,6 +210,7 @@ impl Card {
     /// (the card itself is not changed). Does not allocate.
     ///
     /// # Errors
+    /// [`Error::InvalidInput`] when the policy is out of range ([`Policy::validate`]);
     /// [`Error::OutOfOrder`] when `at` is earlier than the card's clock;
     /// [`Error::InvalidInput`] when a money figure overflows i64 or a date falls
     /// beyond the calendar's range.

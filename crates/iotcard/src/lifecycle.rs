@@ -36,16 +36,19 @@ impl Card {
     /// change that fell due at `at` as a consequence.
     ///
     /// # Errors
-    /// - [`Error::Terminal`]: the card is (or, advanced to `at`, becomes) `cancelled`
-    ///   or `replaced`;
+    /// Checked in this order, so the same refusal always gets the same code:
+    /// - [`Error::InvalidInput`]: the policy is out of range ([`Policy::validate`]);
+    /// - [`Error::Terminal`]: the card is `cancelled` or `replaced`;
     /// - [`Error::OutOfOrder`]: `at` is earlier than the card's clock;
+    /// - [`Error::Terminal`]: the card became terminal on the way to `at`;
     /// - [`Error::NotActivated`]: the event needs an activated card (every event but
     ///   `activate`, `payment`, `renew` and `cancel`);
     /// - [`Error::AlreadyActivated`], [`Error::ManualSuspendNotAllowed`],
     ///   [`Error::ArrearsOutstanding`], [`Error::NothingToLift`]: the event's rule
     ///   refuses it;
     /// - [`Error::InvalidInput`]: a bad value (amount ≤ 0, a plan or window that ends
-    ///   before the event, a missing IMEI, an overflow).
+    ///   before the event, a missing IMEI, an overflow); the event's own values are
+    ///   checked after the three above, its fit with the card's state last.
     ///
     /// On error the card is unchanged.
     ///
@@ -125,10 +128,11 @@ impl Card {
         out: &mut S,
     ) -> Result<Option<Card>, Error> {
         let kind = event.kind();
+        p.validate()?;
         self.refuse_if_terminal(kind)?;
-        event.validate()?;
         self.advance_mut(p, at, out)?;
         self.refuse_if_terminal(kind)?;
+        event.validate()?;
         let needs_activation = !matches!(
             event,
             Event::Activate { .. } | Event::Payment { .. } | Event::Renew { .. } | Event::Cancel
@@ -180,6 +184,7 @@ impl Card {
     /// it, in order.
     ///
     /// # Errors
+    /// [`Error::InvalidInput`] when the policy is out of range ([`Policy::validate`]);
     /// [`Error::OutOfOrder`] when `to` is earlier than the card's clock;
     /// [`Error::InvalidInput`] when a fee sum overflows or a period falls beyond the
     /// calendar's range. On error the card is unchanged.
@@ -206,6 +211,7 @@ impl Card {
     /// # Ok::<(), iotcard::Error>(())
     /// ```
     pub fn advance(&self, policy: &Policy, to: Instant) -> Result<Advanced, Error> {
+        policy.validate()?;
         let mut card = self.clone();
         let mut changes = Vec::new();
         card.advance_mut(policy, to, &mut changes)?;
@@ -222,6 +228,7 @@ impl Card {
         to: Instant,
         changes: &mut Vec<Change>,
     ) -> Result<(), Error> {
+        policy.validate()?;
         let mark = changes.len();
         let mut next = self.clone();
         match next.advance_mut(policy, to, changes) {
