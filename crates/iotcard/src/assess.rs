@@ -6,7 +6,7 @@ use std::fmt;
 use serde_json::{Map, Value, json};
 
 use crate::call_restriction::{CallRestriction, call_restriction};
-use crate::card::Card;
+use crate::card::{Card, Memo, ScheduleKey};
 use crate::change::{Discard, Scheduled};
 use crate::hold::{Hold, Holds, Services, bit_set, named_enum};
 use crate::manual::Unmet;
@@ -15,7 +15,7 @@ use crate::quota::overage;
 use crate::refund::Refund;
 use crate::remedy::Remedy;
 use crate::status::Status;
-use crate::time::{TimeZone, format_instant};
+use crate::time::{Civil, TimeZone, format_instant};
 use crate::{Error, Instant};
 
 named_enum!(
@@ -202,12 +202,90 @@ impl fmt::Display for Assessment {
     }
 }
 
+/// Assesses many cards at one instant under one policy: checks the policy and
+/// converts the instant to the billing calendar once, then assesses each card
+/// with no allocation. [`Card::assess`] is `Assessor::new(policy, at)?.assess(card)`.
+///
+/// ```
+/// # use iotcard::{parse_instant, Assessor, Card, NewCard, Policy, Status};
+/// # let card = Card::new(&NewCard::from_json(r#"{
+/// #   "iccid": "89860012345678901238", "msisdn": "1440012345678",
+/// #   "plan": {"start": "2026-01-01T00:00:00+08:00", "end": "2027-01-01T00:00:00+08:00",
+/// #            "period": "month", "quota_bytes": 1048576, "monthly_fee": 1000}
+/// # }"#)?)?;
+/// let policy = Policy::default();
+/// let fleet = vec![card.clone(), card];
+/// let assessor = Assessor::new(&policy, parse_instant("at", "2026-03-01T00:00:00+08:00")?)?;
+/// for card in &fleet {
+///     assert_eq!(assessor.assess(card)?.status, Status::Inventory);
+/// }
+/// # Ok::<(), iotcard::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Assessor<'p> {
+    policy: &'p Policy,
+    at: Instant,
+    at_civil: Civil,
+    key: ScheduleKey,
+}
+
+impl<'p> Assessor<'p> {
+    /// Prepares assessments at `at` under `policy`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when the policy is out of range ([`Policy::validate`]).
+    pub fn new(policy: &'p Policy, at: Instant) -> Result<Self, Error> {
+        policy.validate()?;
+        Ok(Assessor {
+            policy,
+            at,
+            at_civil: Civil::of(at, policy.timezone),
+            key: ScheduleKey::of(policy),
+        })
+    }
+
+    /// The instant assessed.
+    pub fn at(&self) -> Instant {
+        self.at
+    }
+
+    /// Assesses one card; see [`Card::assess`].
+    ///
+    /// # Errors
+    /// As [`Card::assess`].
+    pub fn assess(&self, card: &Card) -> Result<Assessment, Error> {
+        let (p, at) = (self.policy, self.at);
+        if let Some(last) = card.clock.filter(|&last| at < last) {
+            return Err(Error::OutOfOrder { at, last });
+        }
+        // A card changed under this policy's schedule settings carries its
+        // schedule; a card loaded from JSON or changed under other settings
+        // gets it computed here.
+        let computed;
+        let memo = if let Some(m) = card.memo_for(self.key) {
+            m
+        } else {
+            computed = card.memo_under(p);
+            &computed
+        };
+        if memo.next.is_some_and(|n| n.at <= at) {
+            // Something fell due since the card last changed: settle a copy.
+            let mut copy = card.clone();
+            copy.run_due(p, at, &mut Discard)?;
+            let memo = copy.memo_under(p);
+            return copy.assess_settled(self, &memo);
+        }
+        card.assess_settled(self, memo)
+    }
+}
+
 impl Card {
     /// Assesses the card at `at` under `policy`: status, holds with since and
     /// remedy, barred services, balance, usage and overage, keep-number fees, end
     /// of retention, next scheduled change, allowed actions, call-restriction
     /// diagnosis and refund. Scheduled changes due by `at` are taken into account
-    /// (the card itself is not changed). Does not allocate.
+    /// (the card itself is not changed). Does not allocate. For many cards at one
+    /// instant, [`Assessor`] does the per-instant work once.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] when the policy is out of range ([`Policy::validate`]);
@@ -229,29 +307,13 @@ impl Card {
     /// # Ok::<(), iotcard::Error>(())
     /// ```
     pub fn assess(&self, policy: &Policy, at: Instant) -> Result<Assessment, Error> {
-        if let Some(last) = self.clock
-            && at < last
-        {
-            return Err(Error::OutOfOrder { at, last });
-        }
-        let next = self.next_due(policy);
-        if next.is_some_and(|n| n.at <= at) {
-            let mut copy = self.clone();
-            copy.run_due(policy, at, &mut Discard)?;
-            let next = copy.next_due(policy);
-            copy.assess_settled(policy, at, next)
-        } else {
-            self.assess_settled(policy, at, next)
-        }
+        Assessor::new(policy, at)?.assess(self)
     }
 
     /// The assessment of a card with nothing due at or before `at`.
-    fn assess_settled(
-        &self,
-        p: &Policy,
-        at: Instant,
-        next: Option<Scheduled>,
-    ) -> Result<Assessment, Error> {
+    fn assess_settled(&self, ctx: &Assessor<'_>, memo: &Memo) -> Result<Assessment, Error> {
+        let (p, at) = (ctx.policy, ctx.at);
+        let next = memo.next;
         let live = self.terminal.is_none();
         let activated = live && self.activated_at.is_some();
         let q = self.period_seen_at(at);
@@ -298,13 +360,13 @@ impl Card {
             overage_bytes,
             overage_charge,
             keep_number_fees: self.retention.map_or(0, |r| r.fees_amount),
-            retention_ends: self.retention_ends(p),
+            retention_ends: memo.retention_ends,
             maintenance_until: self.maintenance_until,
             next: if live { next } else { None },
             can,
             manual_suspend_unmet: unmet,
             call_restriction: call_restriction(holds),
-            refund: self.refund(p, at)?,
+            refund: self.refund(p, ctx.at_civil, memo.unused_since, memo.plan_end)?,
             arrears_remedy: Hold::Arrears.remedy(p),
         })
     }

@@ -3,12 +3,14 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::change::Scheduled;
 use crate::error::parse_json;
 use crate::hold::{Hold, Holds};
 use crate::ids::{Iccid, Imei, Msisdn};
 use crate::plan::Plan;
+use crate::policy::Policy;
 use crate::status::{Status, Terminal};
-use crate::time::rfc3339;
+use crate::time::{Civil, rfc3339};
 use crate::{Error, Instant};
 
 /// The current version of the stored card-state JSON.
@@ -105,6 +107,81 @@ pub struct Card {
     pub(crate) maintenance_until: Option<Instant>,
     pub(crate) retention: Option<Retention>,
     pub(crate) replaced_by: Option<Iccid>,
+    /// What the assess path would otherwise recompute for every card; see
+    /// [`Memo`]. Not part of the card's value: not stored, not compared.
+    pub(crate) memo: Cached<Memo>,
+}
+
+/// A value that is a cache, not part of what it is stored in: any two compare
+/// equal. Keeps `Card`'s equality about the card.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Cached<T>(pub(crate) Option<T>);
+
+impl<T> PartialEq for Cached<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<T> Eq for Cached<T> {}
+
+/// The policy settings the schedule depends on (time zone, retention, dormancy):
+/// a memo made under one key is valid for every policy with the same key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ScheduleKey {
+    offset: i32,
+    retention_months: u32,
+    dormancy_months: Option<u32>,
+}
+
+impl ScheduleKey {
+    pub(crate) fn of(p: &Policy) -> ScheduleKey {
+        ScheduleKey {
+            offset: p.timezone.0.local_minus_utc(),
+            retention_months: p.retention_months,
+            dormancy_months: p.dormancy_months,
+        }
+    }
+}
+
+/// The card's schedule and calendar anchors under a [`ScheduleKey`], refreshed
+/// after every change to the card, so that assessing does one calendar conversion
+/// (of the instant assessed) instead of several.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Memo {
+    pub(crate) key: ScheduleKey,
+    pub(crate) next: Option<Scheduled>,
+    pub(crate) retention_ends: Option<Instant>,
+    /// R10.2 anchors: last traffic (or activation) and plan end, local.
+    pub(crate) unused_since: Option<Civil>,
+    pub(crate) plan_end: Civil,
+}
+
+impl Card {
+    /// The memo under `p`, computed.
+    pub(crate) fn memo_under(&self, p: &Policy) -> Memo {
+        let tz = p.timezone;
+        Memo {
+            key: ScheduleKey::of(p),
+            next: self.next_due(p),
+            retention_ends: self.retention_ends(p),
+            unused_since: self
+                .last_traffic
+                .or(self.activated_at)
+                .map(|t| Civil::of(t, tz)),
+            plan_end: Civil::of(self.plan.end, tz),
+        }
+    }
+
+    /// Recomputes the memo for `p` (after every change to the card).
+    pub(crate) fn refresh_memo(&mut self, p: &Policy) {
+        self.memo = Cached(Some(self.memo_under(p)));
+    }
+
+    /// The memo, when it was made under `p`'s schedule settings.
+    pub(crate) fn memo_for(&self, key: ScheduleKey) -> Option<&Memo> {
+        self.memo.0.as_ref().filter(|m| m.key == key)
+    }
 }
 
 impl Card {
@@ -131,6 +208,7 @@ impl Card {
             maintenance_until: None,
             retention: None,
             replaced_by: None,
+            memo: Cached(None),
         })
     }
 
@@ -340,6 +418,7 @@ impl TryFrom<StateJson> for Card {
             maintenance_until: s.maintenance_until,
             retention: s.retention,
             replaced_by: s.replaced_by,
+            memo: Cached(None),
         })
     }
 }

@@ -98,7 +98,11 @@ impl Card {
         let mark = changes.len();
         let mut next = self.clone();
         match next.apply_mut(policy, at, event, changes) {
-            Ok(replacement) => {
+            Ok(mut replacement) => {
+                next.refresh_memo(policy);
+                if let Some(new) = replacement.as_mut() {
+                    new.refresh_memo(policy);
+                }
                 *self = next;
                 Ok(replacement)
             }
@@ -211,10 +215,9 @@ impl Card {
     /// # Ok::<(), iotcard::Error>(())
     /// ```
     pub fn advance(&self, policy: &Policy, to: Instant) -> Result<Advanced, Error> {
-        policy.validate()?;
         let mut card = self.clone();
         let mut changes = Vec::new();
-        card.advance_mut(policy, to, &mut changes)?;
+        card.advance_in_place(policy, to, &mut changes)?;
         Ok(Advanced { card, changes })
     }
 
@@ -233,6 +236,7 @@ impl Card {
         let mut next = self.clone();
         match next.advance_mut(policy, to, changes) {
             Ok(()) => {
+                next.refresh_memo(policy);
                 *self = next;
                 Ok(())
             }

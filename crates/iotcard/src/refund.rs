@@ -4,10 +4,10 @@
 
 use serde::Serialize;
 
+use crate::Error;
 use crate::card::Card;
 use crate::policy::Policy;
-use crate::time::whole_months;
-use crate::{Error, Instant};
+use crate::time::{Civil, whole_months_civil};
 
 /// R10.2: the refund assessment. An estimate, never a promise.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -21,16 +21,24 @@ pub struct Refund {
 }
 
 impl Card {
-    /// R10.2 at `at` (an activated, non-terminal card; zeros otherwise).
-    pub(crate) fn refund(&self, p: &Policy, at: Instant) -> Result<Refund, Error> {
-        let Some(activated) = self.activated_at else {
+    /// R10.2 at `at` (an activated, non-terminal card; zeros otherwise), given
+    /// the local civil times of `at`, of the last traffic (or activation) and of
+    /// the plan's end.
+    pub(crate) fn refund(
+        &self,
+        p: &Policy,
+        at: Civil,
+        unused_since: Option<Civil>,
+        plan_end: Civil,
+    ) -> Result<Refund, Error> {
+        let Some(since) = unused_since else {
             return Ok(Refund::default());
         };
-        if self.terminal.is_some() {
+        if self.terminal.is_some() || self.activated_at.is_none() {
             return Ok(Refund::default());
         }
-        let unused_months = whole_months(self.last_traffic.unwrap_or(activated), at, p.timezone);
-        let left = whole_months(at, self.plan.end, p.timezone);
+        let unused_months = whole_months_civil(since, at);
+        let left = whole_months_civil(at, plan_end);
         let estimate = i64::from(left)
             .checked_mul(self.plan.monthly_fee)
             .ok_or_else(|| {

@@ -180,8 +180,11 @@ impl<'de> Deserialize<'de> for TimeZone {
 /// (Howard Hinnant's `civil_from_days`): the assess path runs it tens of millions
 /// of times a second, and chrono's `checked_add_months` costs several times more.
 /// The unit tests check it against chrono.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Civil {
+///
+/// Fields are in significance order, so the derived ordering is chronological
+/// for civil times of one time zone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Civil {
     year: i64,
     month: u32,
     day: u32,
@@ -224,7 +227,7 @@ fn days_in_month(y: i64, m: u32) -> u32 {
 }
 
 impl Civil {
-    fn of(t: Instant, tz: TimeZone) -> Civil {
+    pub(crate) fn of(t: Instant, tz: TimeZone) -> Civil {
         let local = t.timestamp() + i64::from(tz.0.local_minus_utc());
         let (year, month, day) = civil_from_days(local.div_euclid(DAY));
         Civil {
@@ -278,10 +281,14 @@ pub fn add_months(t: Instant, n: u32, tz: TimeZone) -> Option<Instant> {
 /// assert_eq!(whole_months(a, b, TimeZone::CHINA), 1); // 31 Jan + 1 month = 28 Feb
 /// ```
 pub fn whole_months(from: Instant, to: Instant, tz: TimeZone) -> u32 {
-    if to <= from {
+    whole_months_civil(Civil::of(from, tz), Civil::of(to, tz))
+}
+
+/// [`whole_months`] on civil times of one time zone.
+pub(crate) fn whole_months_civil(a: Civil, b: Civil) -> u32 {
+    if b <= a {
         return 0;
     }
-    let (a, b) = (Civil::of(from, tz), Civil::of(to, tz));
     let m = (b.year - a.year) * 12 + i64::from(b.month) - i64::from(a.month);
     // `from + m` months falls in b's month, on a's day clamped; one less when that
     // is later than `to`.
