@@ -1,1 +1,60 @@
-//! Python binding for iotcard (work in progress).
+//! Python binding for iotcard: the private native module `iotcard._iotcard`
+//! behind the `iotcard` package.
+//!
+//! A thin skin (jiter's Python crate is the model): every class wraps a core type
+//! and converts — Python values in, core values out — with no rule of its own.
+//! Status, holds, fees, remedies and schedules all come from the core.
+//!
+//! - `convert`: instants (aware `datetime` only), integers, JSON text and values;
+//! - `errors`: `IotCardError` and one subclass per core error code;
+//! - `enums`: the core's named enums as `enum.StrEnum` classes;
+//! - `policy`, `card`, `event`, `assessment`: the value classes;
+//! - `batch`: `assess_many`, detached from the interpreter, into buffer columns.
+
+mod assessment;
+mod batch;
+mod card;
+mod convert;
+mod enums;
+mod errors;
+mod event;
+mod policy;
+
+/// The module every class reports as its `__module__` (so pickling finds them).
+pub(crate) const MODULE: &str = "iotcard._iotcard";
+
+/// IoT SIM card lifecycle rules (holds, derived status, remedies, fees and
+/// scheduled changes) as pure functions. Import it as `iotcard`.
+#[pyo3::pymodule(name = "_iotcard")]
+mod _iotcard {
+    use pyo3::prelude::*;
+    use pyo3::types::PyTuple;
+
+    #[pymodule_export]
+    use crate::assessment::{PyAssessment, PyChange, PyRefund, PyScheduled};
+    #[pymodule_export]
+    use crate::batch::{Assessments, assess_many};
+    #[pymodule_export]
+    use crate::card::{PyAdvanced, PyApplied, PyCard, PyPlan};
+    #[pymodule_export]
+    use crate::event::PyEvent;
+    #[pymodule_export]
+    use crate::policy::PyPolicy;
+
+    /// The version of the stored card-state JSON this library reads and writes.
+    #[pymodule_export]
+    const STATE_VERSION: u32 = iotcard::STATE_VERSION;
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        // Not in `__all__`: the version, and the benchmark helper (not API).
+        m.setattr("__version__", env!("CARGO_PKG_VERSION"))?;
+        m.setattr(
+            "_native_assess_ns",
+            wrap_pyfunction!(crate::batch::_native_assess_ns, m)?,
+        )?;
+        m.add("ERROR_CODES", PyTuple::new(m.py(), iotcard::Error::CODES)?)?;
+        crate::enums::register(m)?;
+        crate::errors::register(m)
+    }
+}

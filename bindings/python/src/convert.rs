@@ -1,0 +1,400 @@
+//! Conversions between Python values and the core's: instants, integers, JSON text
+//! and JSON-shaped Python values. No rule logic: every value goes to or comes from
+//! a core type unchanged.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeDelta, Timelike, Utc};
+use iotcard::{Error, Instant};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDateAccess, PyDateTime, PyDelta, PyDeltaAccess, PyDict,
+    PyFloat, PyInt, PyList, PyMapping, PyString, PyTimeAccess, PyTuple, PyTzInfo, PyTzInfoAccess,
+};
+
+use crate::errors::to_py_err;
+
+/// Nesting deeper than this is refused as invalid input (the core's JSON parser
+/// has the same limit), so a malicious value cannot exhaust the stack.
+const MAX_DEPTH: usize = 128;
+
+/// An [`Error::InvalidInput`] as a Python exception.
+pub(crate) fn invalid(field: &str, value: impl Into<String>, reason: impl Into<String>) -> PyErr {
+    to_py_err(Error::InvalidInput {
+        field: field.to_owned(),
+        value: value.into(),
+        reason: reason.into(),
+    })
+}
+
+/// Renames the field of an [`Error::InvalidInput`] (the core's identifier parsers
+/// name a bare `imei`; a constructor argument is `event.imei`).
+pub(crate) fn in_field(e: Error, field: &str) -> Error {
+    match e {
+        Error::InvalidInput { value, reason, .. } => Error::InvalidInput {
+            field: field.to_owned(),
+            value,
+            reason,
+        },
+        other => other,
+    }
+}
+
+/// A short `repr()` of a Python value for error messages.
+fn short_repr(obj: &Bound<'_, PyAny>) -> String {
+    let r = obj
+        .repr()
+        .map_or_else(|_| "<unrepresentable>".to_owned(), |r| r.to_string());
+    if r.chars().count() > 80 {
+        let cut: String = r.chars().take(77).collect();
+        format!("{cut}...")
+    } else {
+        r
+    }
+}
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map_or_else(|_| "?".to_owned(), |n| n.to_string())
+}
+
+thread_local! {
+    /// The last `datetime.timezone` seen and its offset in µs: billing scripts use
+    /// one or two zones, and asking a tzinfo for its offset costs a Python call.
+    static LAST_FIXED: RefCell<Option<(Py<PyTzInfo>, i64)>> = const { RefCell::new(None) };
+}
+
+fn cached_fixed_offset(tz: &Bound<'_, PyTzInfo>) -> Option<i64> {
+    LAST_FIXED.with(|c| {
+        c.borrow()
+            .as_ref()
+            .and_then(|(t, us)| t.is(tz).then_some(*us))
+    })
+}
+
+/// A Python `datetime` as an instant. The datetime must be timezone-aware: a
+/// naive one is refused (a billing script must never guess a time zone).
+pub(crate) fn instant(field: &str, obj: &Bound<'_, PyAny>) -> PyResult<Instant> {
+    let Ok(dt) = obj.cast::<PyDateTime>() else {
+        return Err(PyTypeError::new_err(format!(
+            "{field}: expected a timezone-aware datetime, got {}",
+            type_name(obj)
+        )));
+    };
+    let naive = || {
+        invalid(
+            field,
+            short_repr(obj),
+            "naive datetime (no tzinfo): pass a timezone-aware datetime, e.g. \
+             datetime(2026, 2, 1, tzinfo=timezone(timedelta(hours=8)))",
+        )
+    };
+    let Some(tz) = dt.get_tzinfo() else {
+        return Err(naive());
+    };
+    let utc = PyTzInfo::utc(obj.py())?;
+    let offset_us: i64 = if tz.is(&*utc) {
+        0
+    } else if let Some(us) = cached_fixed_offset(&tz) {
+        us
+    } else {
+        let off = dt.call_method0(pyo3::intern!(obj.py(), "utcoffset"))?;
+        if off.is_none() {
+            return Err(naive());
+        }
+        let d = off.cast::<PyDelta>()?;
+        let us = (i64::from(d.get_days()) * 86_400 + i64::from(d.get_seconds())) * 1_000_000
+            + i64::from(d.get_microseconds());
+        // A `datetime.timezone` is a fixed offset whatever the date: remember it.
+        if tz.get_type().is(utc.get_type()) {
+            LAST_FIXED.with(|c| *c.borrow_mut() = Some((tz.clone().unbind(), us)));
+        }
+        us
+    };
+    let local = NaiveDate::from_ymd_opt(
+        dt.get_year(),
+        u32::from(dt.get_month()),
+        u32::from(dt.get_day()),
+    )
+    .and_then(|d| {
+        d.and_hms_micro_opt(
+            u32::from(dt.get_hour()),
+            u32::from(dt.get_minute()),
+            u32::from(dt.get_second()),
+            dt.get_microsecond(),
+        )
+    })
+    .ok_or_else(|| invalid(field, short_repr(obj), "not a representable instant"))?;
+    let utc = local
+        .checked_sub_signed(TimeDelta::microseconds(offset_us))
+        .ok_or_else(|| invalid(field, short_repr(obj), "not a representable instant"))?;
+    Ok(DateTime::from_naive_utc_and_offset(utc, Utc))
+}
+
+/// An instant as a Python `datetime` in the fixed offset `tz` (microseconds: the
+/// core's nanoseconds are truncated).
+pub(crate) fn datetime(
+    py: Python<'_>,
+    t: Instant,
+    tz: FixedOffset,
+) -> PyResult<Bound<'_, PyDateTime>> {
+    let local = t.with_timezone(&tz);
+    let tzinfo = if tz.local_minus_utc() == 0 {
+        PyTzInfo::utc(py)?.to_owned()
+    } else {
+        PyTzInfo::fixed_offset(py, PyDelta::new(py, 0, tz.local_minus_utc(), 0, true)?)?
+    };
+    PyDateTime::new(
+        py,
+        local.year(),
+        local.month() as u8,
+        local.day() as u8,
+        local.hour() as u8,
+        local.minute() as u8,
+        local.second() as u8,
+        (local.nanosecond() / 1000).min(999_999),
+        Some(&tzinfo),
+    )
+}
+
+/// UTC, for instants that come with no billing time zone (card state, audit trail).
+pub(crate) fn utc() -> FixedOffset {
+    FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!("UTC is a valid offset"))
+}
+
+/// An optional instant as an optional `datetime`.
+pub(crate) fn opt_datetime(
+    py: Python<'_>,
+    t: Option<Instant>,
+    tz: FixedOffset,
+) -> PyResult<Py<PyAny>> {
+    match t {
+        Some(t) => Ok(datetime(py, t, tz)?.into_any().unbind()),
+        None => Ok(py.None()),
+    }
+}
+
+/// An integer argument, range-checked into `T`; out of range is invalid input
+/// naming `field`, a non-integer (or a bool) is a `TypeError`.
+pub(crate) fn int<'py, T>(field: &str, obj: &Bound<'py, PyAny>) -> PyResult<T>
+where
+    T: for<'a> FromPyObject<'a, 'py, Error = PyErr>,
+{
+    if !obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyBool>() {
+        return Err(PyTypeError::new_err(format!(
+            "{field}: expected an int, got {}",
+            type_name(obj)
+        )));
+    }
+    obj.extract::<T>().map_err(|_| {
+        invalid(
+            field,
+            short_repr(obj),
+            format!("out of range for {}", std::any::type_name::<T>()),
+        )
+    })
+}
+
+/// A string argument.
+pub(crate) fn string<'a>(field: &str, obj: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, str>> {
+    let s = obj.cast::<PyString>().map_err(|_| {
+        PyTypeError::new_err(format!("{field}: expected a str, got {}", type_name(obj)))
+    })?;
+    s.to_cow()
+        .map_err(|_| invalid(field, short_repr(obj), "not valid Unicode (lone surrogate)"))
+}
+
+/// JSON text from `str`, `bytes` or `bytearray`.
+pub(crate) fn json_text(what: &str, data: &Bound<'_, PyAny>) -> PyResult<String> {
+    if let Ok(s) = data.cast::<PyString>() {
+        return s
+            .to_cow()
+            .map(Cow::into_owned)
+            .map_err(|_| invalid(what, "…", "not valid Unicode (lone surrogate)"));
+    }
+    let bytes: Vec<u8> = if let Ok(b) = data.cast::<PyBytes>() {
+        b.as_bytes().to_vec()
+    } else if let Ok(b) = data.cast::<PyByteArray>() {
+        b.to_vec()
+    } else {
+        return Err(PyTypeError::new_err(format!(
+            "{what}: expected JSON as str or bytes, got {}",
+            type_name(data)
+        )));
+    };
+    String::from_utf8(bytes).map_err(|e| invalid(what, "…", format!("not UTF-8: {e}")))
+}
+
+/// JSON text from a JSON string or a JSON-shaped Python value (a mapping).
+pub(crate) fn json_or_mapping(what: &str, data: &Bound<'_, PyAny>) -> PyResult<String> {
+    if data.is_instance_of::<PyDict>() || data.cast::<PyMapping>().is_ok() {
+        Ok(to_json(what, data)?.to_string())
+    } else {
+        json_text(what, data)
+    }
+}
+
+/// A JSON-shaped Python value as JSON: `dict` (str keys), `list`/`tuple`, `str`,
+/// `int`, `float`, `bool`, `None`; an aware `datetime` becomes RFC 3339; the
+/// binding's own value classes become their JSON.
+pub(crate) fn to_json(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
+    to_json_at(what, obj, 0)
+}
+
+fn to_json_at(path: &str, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<serde_json::Value> {
+    use serde_json::Value;
+    if depth > MAX_DEPTH {
+        return Err(invalid(
+            path,
+            "…",
+            format!("nested deeper than {MAX_DEPTH}"),
+        ));
+    }
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        if let Ok(i) = obj.extract::<i64>() {
+            return Ok(Value::from(i));
+        }
+        if let Ok(u) = obj.extract::<u64>() {
+            return Ok(Value::from(u));
+        }
+        return Err(invalid(
+            path,
+            short_repr(obj),
+            "integer out of the 64-bit range",
+        ));
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        return serde_json::Number::from_f64(f.value())
+            .map(Value::Number)
+            .ok_or_else(|| invalid(path, short_repr(obj), "not a finite number"));
+    }
+    if obj.is_instance_of::<PyString>() {
+        return Ok(Value::String(string(path, obj)?.into_owned()));
+    }
+    if obj.is_instance_of::<PyDateTime>() {
+        let t = instant(path, obj)?;
+        return Ok(Value::String(
+            t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        ));
+    }
+    if let Some(v) = crate::card::json_of_value_class(obj) {
+        return Ok(v);
+    }
+    if let Ok(d) = obj.cast::<PyDict>() {
+        return dict_to_json(path, d.items().iter(), depth);
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let mut out = Vec::new();
+        for (i, item) in obj.try_iter()?.enumerate() {
+            out.push(to_json_at(&format!("{path}[{i}]"), &item?, depth + 1)?);
+        }
+        return Ok(Value::Array(out));
+    }
+    if let Ok(m) = obj.cast::<PyMapping>() {
+        return dict_to_json(path, m.items()?.iter(), depth);
+    }
+    Err(PyTypeError::new_err(format!(
+        "{path}: {} is not JSON-shaped (expected dict, list, str, int, float, bool, None or datetime)",
+        type_name(obj)
+    )))
+}
+
+fn dict_to_json<'py>(
+    path: &str,
+    items: impl Iterator<Item = Bound<'py, PyAny>>,
+    depth: usize,
+) -> PyResult<serde_json::Value> {
+    let mut map = serde_json::Map::new();
+    for item in items {
+        let (k, v): (Bound<'py, PyAny>, Bound<'py, PyAny>) = item.extract()?;
+        let key = string(&format!("{path} key"), &k)?.into_owned();
+        let value = to_json_at(&format!("{path}.{key}"), &v, depth + 1)?;
+        map.insert(key, value);
+    }
+    Ok(serde_json::Value::Object(map))
+}
+
+/// JSON as a Python value: `dict`, `list`, `str`, `int`, `float`, `bool`, `None`.
+pub(crate) fn from_json<'py>(
+    py: Python<'py>,
+    v: &serde_json::Value,
+) -> PyResult<Bound<'py, PyAny>> {
+    use serde_json::Value;
+    Ok(match v {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.into_pyobject(py)?.into_any()
+            } else if let Some(u) = n.as_u64() {
+                u.into_pyobject(py)?.into_any()
+            } else {
+                n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any()
+            }
+        }
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(a) => {
+            let list = PyList::empty(py);
+            for x in a {
+                list.append(from_json(py, x)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(m) => {
+            let d = PyDict::new(py);
+            for (k, x) in m {
+                d.set_item(k, from_json(py, x)?)?;
+            }
+            d.into_any()
+        }
+    })
+}
+
+/// Parses JSON text the binding produced itself (a core `to_json`).
+pub(crate) fn parse_own_json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or(serde_json::Value::Null)
+}
+
+/// `repr()`-style rendering of a JSON value: strings quoted, lists in brackets.
+pub(crate) fn repr_json(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "None".to_owned(),
+        Value::Bool(true) => "True".to_owned(),
+        Value::Bool(false) => "False".to_owned(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
+        Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(repr_json).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Object(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, x)| format!("'{k}': {}", repr_json(x)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// `Name(key=value, ...)` from a JSON object, skipping `skip` keys.
+pub(crate) fn repr_fields(name: &str, v: &serde_json::Value, skip: &[&str]) -> String {
+    let fields = v.as_object().map_or_else(String::new, |m| {
+        m.iter()
+            .filter(|(k, _)| !skip.contains(&k.as_str()))
+            .map(|(k, x)| format!("{k}={}", repr_json(x)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    format!("{name}({fields})")
+}
