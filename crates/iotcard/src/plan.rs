@@ -37,6 +37,23 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Parses and validates a plan (the `plan` object of `scenarios.md`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the field (`plan.end`, `plan.period`).
+    ///
+    /// ```
+    /// let p = iotcard::Plan::from_json(r#"{"start": "2026-01-01T00:00:00+08:00",
+    ///   "end": "2027-01-01T00:00:00+08:00", "period": "quarter",
+    ///   "quota_bytes": 1048576, "monthly_fee": 1000}"#).unwrap();
+    /// assert_eq!(p.period, iotcard::Period::Quarter);
+    /// ```
+    pub fn from_json(json: &str) -> Result<Self, Error> {
+        let p: Plan = crate::error::parse_json("plan", json)?;
+        p.validate("plan")?;
+        Ok(p)
+    }
+
     /// Checks the plan: it ends after it starts; the fee is not negative.
     ///
     /// # Errors
