@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# The C suite of iotcard-ffi: builds the library with cargo, checks that the
+# committed header is current, compiles the C tests (C11 and C++17) and the
+# example against it, and runs them under valgrind (any error or leak fails).
+# Ends with one line "N passed, N failed"; exits non-zero if anything failed.
+#
+# Runnable from any directory: bash bindings/c/run-tests.sh
+# Environment:
+#   IOTCARD_SCENARIOS  scenario files to play (default: every tests/scenarios/*.json)
+#   CC, CXX            compilers (default gcc, g++)
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+CC="${CC:-gcc}"
+CXX="${CXX:-g++}"
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); echo "ok: $1"; }
+fail() { failed=$((failed + 1)); echo "FAILED: $1"; }
+
+# Adds a test program's "N passed, N failed" line to the totals; a non-zero exit
+# that the program's own counts do not explain (valgrind, a crash) is a failure.
+count() {
+    local name="$1" log="$2" status="$3" line p f
+    line="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1 || true)"
+    if [[ -z "$line" ]]; then
+        fail "$name: no result line (exit $status)"
+        return
+    fi
+    p="${line%% passed*}"
+    f="${line#*passed, }"
+    f="${f%% failed}"
+    passed=$((passed + p))
+    failed=$((failed + f))
+    if [[ "$status" -ne 0 && "$f" -eq 0 ]]; then
+        fail "$name: exit $status with no failed test (valgrind error, leak or crash)"
+    fi
+    echo "$name: $line"
+}
+
+if ! command -v valgrind >/dev/null 2>&1; then
+    echo "valgrind is missing; installing it with apt-get"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null
+fi
+for tool in "$CC" "$CXX" cargo; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "$tool is required"; exit 1; }
+done
+
+# 1. The library (debug profile; the `testing` feature adds iotcard_testing_panic).
+cd "$root"
+cargo build --quiet -p iotcard-ffi --features testing
+target="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+lib="$target/debug"
+[[ -f "$lib/libiotcard_ffi.so" && -f "$lib/libiotcard_ffi.a" ]] || { echo "no library in $lib"; exit 1; }
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# 2. The committed header is what cbindgen makes of the crate today.
+if cargo test --quiet -p iotcard-ffi --test header >"$work/header.log" 2>&1; then
+    pass "include/iotcard.h is up to date"
+else
+    cat "$work/header.log"
+    fail "include/iotcard.h is up to date"
+fi
+
+cflags=(-std=c11 -Wall -Wextra -Werror -pedantic -g -I"$here/include")
+cxxflags=(-x c++ -std=c++17 -Wall -Wextra -Werror -g -I"$here/include")
+dynamic=(-L"$lib" -liotcard_ffi -Wl,-rpath,"$lib")
+# `cargo rustc -p iotcard-ffi --crate-type staticlib -- --print native-static-libs`
+static=("$lib/libiotcard_ffi.a" -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc)
+
+compile() {
+    local name="$1"
+    shift
+    if "$@" 2>"$work/$name.cc.log"; then
+        pass "compile $name"
+    else
+        cat "$work/$name.cc.log"
+        fail "compile $name"
+    fi
+}
+
+# 3. Compile: the API tests as C11 and as C++17 (the header's guards), the
+#    scenario runner, the example; the C++ build links the static library.
+compile test_api "$CC" "${cflags[@]}" "$here/tests/test_api.c" -o "$work/test_api" "${dynamic[@]}" -pthread
+compile test_api_cpp "$CXX" "${cxxflags[@]}" "$here/tests/test_api.c" -x none -o "$work/test_api_cpp" "${static[@]}"
+compile test_scenarios "$CC" "${cflags[@]}" "$here/tests/test_scenarios.c" -o "$work/test_scenarios" "${dynamic[@]}"
+compile billing "$CC" "${cflags[@]}" "$here/examples/billing.c" -o "$work/billing" "${dynamic[@]}"
+
+vg=(valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect)
+export RUST_BACKTRACE=0
+
+run() {
+    local name="$1" status=0
+    shift
+    [[ -x "$work/$name" ]] || { fail "$name: not built"; return; }
+    echo "== $name"
+    "${vg[@]}" "$work/$name" "$@" >"$work/$name.log" 2>&1 || status=$?
+    cat "$work/$name.log"
+    count "$name" "$work/$name.log" "$status"
+}
+
+# 4. Run under valgrind.
+run test_api
+run test_api_cpp
+if [[ -n "${IOTCARD_SCENARIOS:-}" ]]; then
+    read -r -a scenarios <<<"$IOTCARD_SCENARIOS"
+else
+    scenarios=("$root"/tests/scenarios/*.json)
+fi
+if [[ -e "${scenarios[0]}" ]]; then
+    run test_scenarios "${scenarios[@]}"
+else
+    fail "test_scenarios: no scenario files in tests/scenarios"
+fi
+
+# 5. The example, two days in a row (the second loads the first's states), under
+#    valgrind, compared with the expected output.
+data="$here/examples/data"
+example_day() {
+    local day="$1" cards="$2" states="$3" status=0
+    [[ -x "$work/billing" ]] || { fail "example $day: not built"; return; }
+    (cd "$data" && "${vg[@]}" "$work/billing" policy.json "$cards" "events-$day.tsv" \
+        "${day}T23:59:59+08:00" "$states") >"$work/billing-$day.out" 2>&1 || status=$?
+    if [[ "$status" -eq 0 ]] && diff -u "$data/expected-$day.txt" "$work/billing-$day.out"; then
+        pass "example billing $day"
+    else
+        cat "$work/billing-$day.out"
+        fail "example billing $day (exit $status)"
+    fi
+}
+example_day 2026-01-05 cards.jsonl "$work/states-1.jsonl"
+example_day 2026-02-01 "$work/states-1.jsonl" "$work/states-2.jsonl"
+
+echo "$passed passed, $failed failed"
+[[ "$failed" -eq 0 ]]

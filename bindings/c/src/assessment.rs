@@ -1,0 +1,346 @@
+//! The plain-struct way: an assessment in a `#[repr(C)]` struct, filled without
+//! allocating, one card at a time or a batch in one call.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use iotcard::{Assessment, Assessor, Hold, Policy};
+
+use crate::consts::{IOTCARD_HOLD_COUNT, IOTCARD_REMEDY_NONE};
+use crate::ffi::{arg_out, arg_ref, instant, millis};
+use crate::handles::{iotcard_card, iotcard_policy};
+use crate::result::{Failure, guard, iotcard_result};
+
+/// A card assessed at an instant: everything a billing system asks, as plain
+/// values. Instants are Unix milliseconds; sets are bit sets of the
+/// `IOTCARD_HOLD_*`, `IOTCARD_SERVICE_*`, `IOTCARD_ACTION_*`,
+/// `IOTCARD_CALL_CAUSE_*` and `IOTCARD_CONDITION_*` constants.
+///
+/// Filled by `iotcard_card_assess` and `iotcard_assess_batch`. When `result` is
+/// not `IOTCARD_RESULT_OK` (a failed card of a batch), every other field is zero.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct iotcard_assessment {
+    /// `IOTCARD_RESULT_OK`, or why this card could not be assessed (batch).
+    pub result: iotcard_result,
+    /// One of the `IOTCARD_STATUS_*` values.
+    pub status: u8,
+    /// Barred services: `IOTCARD_SERVICE_*` bits.
+    pub barred: u8,
+    /// Active holds: `IOTCARD_HOLD_*` bits.
+    pub holds: u16,
+    /// Allowed actions: `IOTCARD_ACTION_*` bits.
+    pub can: u16,
+    /// R9.1: why calls are restricted, `IOTCARD_CALL_CAUSE_*` bits (the
+    /// diagnosis order is the bit order).
+    pub call_restriction: u8,
+    /// R1.1: why a manual suspension is not allowed, `IOTCARD_CONDITION_*` bits
+    /// (0 when it is allowed, and for cards not activated or terminal).
+    pub manual_suspend_unmet: u8,
+    /// Whether the card needs attention: not `active` or `inventory`, an overage
+    /// charge, or a refund that may be requested.
+    pub needs_action: bool,
+    /// Whether a change is scheduled (`next_change`, `next_at_ms`).
+    pub has_next: bool,
+    /// The next scheduled change strictly after the instant: one of the
+    /// `IOTCARD_CHANGE_*` values (0 when `has_next` is false).
+    pub next_change: u8,
+    /// Whether the card is in retention (`retention_ends_ms`).
+    pub has_retention_ends: bool,
+    /// Whether the card is under maintenance (`maintenance_until_ms`).
+    pub has_maintenance_until: bool,
+    /// R10.2: whether the customer may request a refund.
+    pub refund_eligible: bool,
+    /// R10.2: whole calendar months since the last traffic (or activation).
+    pub refund_unused_months: u32,
+    /// Balance, minor units (fen).
+    pub balance: i64,
+    /// Traffic in the current quota period, bytes.
+    pub usage_bytes: u64,
+    /// Quota plus top-ups of the current quota period, bytes.
+    pub allowance_bytes: u64,
+    /// R2.5: usage beyond the allowance, bytes.
+    pub overage_bytes: u64,
+    /// R2.5: the overage charge, minor units.
+    pub overage_charge: i64,
+    /// R4.4: keep-number fees accrued in the latest retention, minor units.
+    pub keep_number_fees: i64,
+    /// When the next scheduled change is due (0 when `has_next` is false).
+    pub next_at_ms: i64,
+    /// R4.2: the end of retention (0 when `has_retention_ends` is false).
+    pub retention_ends_ms: i64,
+    /// R8.1: the end of the maintenance window (0 when `has_maintenance_until`
+    /// is false).
+    pub maintenance_until_ms: i64,
+    /// R10.2: the refund estimate, minor units.
+    pub refund_estimate: i64,
+    /// When each hold went on: index `i` is the hold with bit `1 << i` (0 for
+    /// holds that are not on).
+    pub hold_since_ms: [i64; IOTCARD_HOLD_COUNT],
+    /// R11: the remedy for each hold, an `IOTCARD_REMEDY_*` value; index `i` is
+    /// the hold with bit `1 << i` (`IOTCARD_REMEDY_NONE` for holds that are not on).
+    pub remedies: [u8; IOTCARD_HOLD_COUNT],
+}
+
+const _: () = assert!(IOTCARD_HOLD_COUNT == Hold::ALL.len());
+
+impl iotcard_assessment {
+    /// The entry of a card that could not be assessed.
+    fn failed(result: iotcard_result) -> iotcard_assessment {
+        iotcard_assessment {
+            result,
+            status: 0,
+            barred: 0,
+            holds: 0,
+            can: 0,
+            call_restriction: 0,
+            manual_suspend_unmet: 0,
+            needs_action: false,
+            has_next: false,
+            next_change: 0,
+            has_retention_ends: false,
+            has_maintenance_until: false,
+            refund_eligible: false,
+            refund_unused_months: 0,
+            balance: 0,
+            usage_bytes: 0,
+            allowance_bytes: 0,
+            overage_bytes: 0,
+            overage_charge: 0,
+            keep_number_fees: 0,
+            next_at_ms: 0,
+            retention_ends_ms: 0,
+            maintenance_until_ms: 0,
+            refund_estimate: 0,
+            hold_since_ms: [0; IOTCARD_HOLD_COUNT],
+            remedies: [0; IOTCARD_HOLD_COUNT],
+        }
+    }
+
+    /// The core's assessment of a card under `policy`, converted (no rule is
+    /// decided here: the remedies are the core's `Hold::remedy` under the policy
+    /// the assessment was made with, as `Assessment::remedy` gives them).
+    #[expect(
+        clippy::inline_always,
+        reason = "measured: a call here costs the struct path ~7% (benches/assess.rs)"
+    )]
+    #[inline(always)]
+    fn of(a: &Assessment, policy: &Policy) -> iotcard_assessment {
+        let mut hold_since_ms = [0; IOTCARD_HOLD_COUNT];
+        let mut remedies = [IOTCARD_REMEDY_NONE; IOTCARD_HOLD_COUNT];
+        // The set bits only (most cards have no hold or one).
+        let mut bits = a.holds.bits();
+        while bits != 0 {
+            let i = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            hold_since_ms[i] = millis(a.since[i]);
+            remedies[i] = Hold::ALL[i].remedy(policy) as u8;
+        }
+        iotcard_assessment {
+            result: iotcard_result::Ok,
+            status: a.status as u8,
+            barred: a.barred.bits(),
+            holds: a.holds.bits(),
+            can: a.can.bits(),
+            call_restriction: a.call_restriction.bits(),
+            manual_suspend_unmet: a.manual_suspend_unmet.bits(),
+            needs_action: a.needs_action(),
+            has_next: a.next.is_some(),
+            next_change: a.next.map_or(0, |n| n.change as u8),
+            has_retention_ends: a.retention_ends.is_some(),
+            has_maintenance_until: a.maintenance_until.is_some(),
+            refund_eligible: a.refund.eligible_to_request,
+            refund_unused_months: a.refund.unused_months,
+            balance: a.balance,
+            usage_bytes: a.usage_bytes,
+            allowance_bytes: a.allowance_bytes,
+            overage_bytes: a.overage_bytes,
+            overage_charge: a.overage_charge,
+            keep_number_fees: a.keep_number_fees,
+            next_at_ms: a.next.map_or(0, |n| millis(n.at)),
+            retention_ends_ms: a.retention_ends.map_or(0, millis),
+            maintenance_until_ms: a.maintenance_until.map_or(0, millis),
+            refund_estimate: a.refund.estimate,
+            hold_since_ms,
+            remedies,
+        }
+    }
+}
+
+/// Assesses the card at `at_ms` (Unix milliseconds) under `policy` into `*out`,
+/// without allocating. Scheduled changes due by `at_ms` are taken into account;
+/// the card itself is not changed.
+///
+/// On success `*out` is filled (its `result` is `IOTCARD_RESULT_OK`); on failure
+/// `*out` is not written.
+///
+/// # Errors
+/// `IOTCARD_RESULT_OUT_OF_ORDER` (`at_ms` earlier than the card's last
+/// instant), `IOTCARD_RESULT_INVALID_INPUT` (`at_ms` out of range, an overflow);
+/// `IOTCARD_RESULT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `card` must be a live card; `policy` a live policy; `out` valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iotcard_card_assess(
+    card: *const iotcard_card,
+    policy: *const iotcard_policy,
+    at_ms: i64,
+    out: *mut iotcard_assessment,
+) -> iotcard_result {
+    guard(|| {
+        // SAFETY: the caller's contract.
+        let card = unsafe { arg_ref(card, "card")? };
+        // SAFETY: the caller's contract.
+        let policy = unsafe { arg_ref(policy, "policy")? };
+        let out = arg_out(out, "out")?;
+        let assessed = card.card.assess(&policy.policy, instant(at_ms, "at_ms")?);
+        // By reference: moving the assessment out of the result costs a copy.
+        let a = assessed.as_ref().map_err(|e| Failure::from(e.clone()))?;
+        // SAFETY: checked non-NULL; the caller's contract.
+        unsafe { out.write(iotcard_assessment::of(a, &policy.policy)) };
+        Ok(())
+    })
+}
+
+/// Assesses `n` cards at `at_ms` under `policy` in one call: `out[i]` is the
+/// assessment of `cards[i]`, with its own `result`. A card that cannot be
+/// assessed (a NULL entry, a card whose clock is after `at_ms`) does not stop
+/// the others.
+///
+/// Returns `IOTCARD_RESULT_OK` when every card was assessed; otherwise the
+/// result of the first card that failed (and the last error message names its
+/// index), with every entry of `out` written all the same. `cards` and `out` may
+/// be NULL when `n` is 0.
+///
+/// # Errors
+/// Per card, as `iotcard_card_assess`; `IOTCARD_RESULT_NULL_ARGUMENT` for
+/// `policy`, `cards` or `out` (then nothing is written);
+/// `IOTCARD_RESULT_INVALID_INPUT` for `at_ms` out of range, `n` too large for
+/// an array, or a policy out of range (then nothing is written).
+///
+/// # Safety
+/// `policy` must be a live policy; `cards` valid for reads of `n` pointers, each
+/// NULL or a live card; `out` valid for writes of `n` structs and not
+/// overlapping `cards`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iotcard_assess_batch(
+    policy: *const iotcard_policy,
+    cards: *const *const iotcard_card,
+    n: usize,
+    at_ms: i64,
+    out: *mut iotcard_assessment,
+) -> iotcard_result {
+    guard(|| {
+        // SAFETY: the caller's contract.
+        let policy = unsafe { arg_ref(policy, "policy")? };
+        if n == 0 {
+            return Ok(());
+        }
+        if cards.is_null() {
+            return Err(Failure::null("cards"));
+        }
+        let out = arg_out(out, "out")?;
+        if n > isize::MAX as usize / size_of::<iotcard_assessment>() {
+            return Err(Failure::invalid("n", n, "too large for an array"));
+        }
+        // The core's batch helper: the instant's calendar and the policy's
+        // schedule settings are worked out once for all cards.
+        let assessor = Assessor::new(&policy.policy, instant(at_ms, "at_ms")?)?;
+        let mut first: Option<(usize, Failure)> = None;
+        for i in 0..n {
+            // SAFETY: `i` < `n`; the caller's contract for `cards`.
+            let card = unsafe { cards.add(i).read() };
+            let assessed = catch_unwind(AssertUnwindSafe(|| -> Result<_, Failure> {
+                // SAFETY: the caller's contract for each entry.
+                let card = unsafe { arg_ref(card, "cards[i]")? };
+                Ok(assessor.assess(&card.card)?)
+            }))
+            .unwrap_or_else(|_| {
+                Err(Failure {
+                    result: iotcard_result::Panic,
+                    message: "panic: while assessing".to_owned(),
+                })
+            });
+            let entry = match assessed {
+                Ok(a) => iotcard_assessment::of(&a, &policy.policy),
+                Err(f) => {
+                    let entry = iotcard_assessment::failed(f.result);
+                    first.get_or_insert((i, f));
+                    entry
+                }
+            };
+            // SAFETY: `i` < `n`; the caller's contract for `out`.
+            unsafe { out.add(i).write(entry) };
+        }
+        match first {
+            None => Ok(()),
+            Some((i, f)) => Err(Failure {
+                result: f.result,
+                message: format!("cards[{i}]: {}", f.message),
+            }),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_entry_is_zero_but_its_result() {
+        let e = iotcard_assessment::failed(iotcard_result::OutOfOrder);
+        assert_eq!(e.result, iotcard_result::OutOfOrder);
+        assert_eq!(e.balance, 0);
+        assert!(!e.has_next);
+    }
+
+    /// The remedies written into the struct are the assessment's own (R11),
+    /// under a policy where `arrears` differs from the default.
+    #[test]
+    fn remedies_are_the_assessments() {
+        use iotcard::{Card, Event, NewCard, parse_instant};
+        let policy =
+            Policy::from_json(r#"{"auto_resume_on_payment": true, "low_balance": 300}"#).unwrap();
+        let card = Card::new(
+            &NewCard::from_json(
+                r#"{"iccid": "89860012345678901238", "msisdn": "1440012345678", "balance": 100,
+                "plan": {"start": "2026-01-01T00:00:00+08:00", "end": "2027-01-01T00:00:00+08:00",
+                         "period": "month", "quota_bytes": 1048576, "monthly_fee": 1000}}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let t = |s| parse_instant("at", s).unwrap();
+        let mut card = card
+            .apply(
+                &policy,
+                t("2026-01-05T10:00:00+08:00"),
+                &Event::from_json(r#"{"type": "activate", "imei": "490154203237518"}"#).unwrap(),
+            )
+            .unwrap()
+            .card;
+        for (at, ev) in [
+            (
+                "2026-01-06T00:00:00+08:00",
+                r#"{"type": "charge", "amount": 500}"#,
+            ),
+            ("2026-01-07T00:00:00+08:00", r#"{"type": "report_lost"}"#),
+        ] {
+            card = card
+                .apply(&policy, t(at), &Event::from_json(ev).unwrap())
+                .unwrap()
+                .card;
+        }
+        let a = card
+            .assess(&policy, t("2026-01-08T00:00:00+08:00"))
+            .unwrap();
+        assert!(a.holds.len() >= 3, "{:?}", a.holds);
+        let s = iotcard_assessment::of(&a, &policy);
+        for h in Hold::ALL {
+            let want = a.remedy(*h).map_or(IOTCARD_REMEDY_NONE, |r| r as u8);
+            assert_eq!(s.remedies[*h as usize], want, "{h}");
+            let since = a.hold_since(*h).map_or(0, millis);
+            assert_eq!(s.hold_since_ms[*h as usize], since, "{h}");
+        }
+    }
+}

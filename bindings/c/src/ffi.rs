@@ -1,0 +1,143 @@
+//! Argument checks and conversions at the C boundary: pointers, strings, caller
+//! buffers, and instants as Unix milliseconds.
+
+use std::ffi::{CString, c_char};
+
+use iotcard::Instant;
+
+use crate::result::{Failure, iotcard_result};
+
+/// A shared reference from a pointer that must not be NULL.
+///
+/// # Safety
+/// When non-NULL, `p` must point to a valid `T` that outlives `'a` and is not
+/// mutated meanwhile.
+pub(crate) unsafe fn arg_ref<'a, T>(p: *const T, name: &str) -> Result<&'a T, Failure> {
+    // SAFETY: the caller's contract.
+    unsafe { p.as_ref() }.ok_or_else(|| Failure::null(name))
+}
+
+/// An exclusive reference from a pointer that must not be NULL.
+///
+/// # Safety
+/// When non-NULL, `p` must point to a valid `T` that outlives `'a` and that
+/// nothing else uses meanwhile.
+pub(crate) unsafe fn arg_mut<'a, T>(p: *mut T, name: &str) -> Result<&'a mut T, Failure> {
+    // SAFETY: the caller's contract.
+    unsafe { p.as_mut() }.ok_or_else(|| Failure::null(name))
+}
+
+/// An output pointer that must not be NULL (written only on success).
+pub(crate) fn arg_out<T>(p: *mut T, name: &str) -> Result<*mut T, Failure> {
+    if p.is_null() {
+        Err(Failure::null(name))
+    } else {
+        Ok(p)
+    }
+}
+
+/// A UTF-8 string given as pointer and length (no NUL needed).
+///
+/// # Safety
+/// When non-NULL, `p` must be valid for reads of `len` bytes for `'a`.
+pub(crate) unsafe fn arg_str<'a>(
+    p: *const c_char,
+    len: usize,
+    name: &str,
+) -> Result<&'a str, Failure> {
+    if p.is_null() {
+        return Err(Failure::null(name));
+    }
+    if isize::try_from(len).is_err() {
+        return Err(Failure::invalid(
+            &format!("{name}_len"),
+            len,
+            "larger than any object",
+        ));
+    }
+    // SAFETY: non-NULL, `len` ≤ isize::MAX, and the caller's contract for the rest.
+    let bytes = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len) };
+    std::str::from_utf8(bytes).map_err(|e| Failure {
+        result: iotcard_result::InvalidUtf8,
+        message: format!(
+            "invalid UTF-8: `{name}` at byte {} = 0x{:02x}",
+            e.valid_up_to(),
+            bytes[e.valid_up_to()]
+        ),
+    })
+}
+
+/// An instant from Unix milliseconds.
+pub(crate) fn instant(ms: i64, name: &str) -> Result<Instant, Failure> {
+    Instant::from_timestamp_millis(ms)
+        .ok_or_else(|| Failure::invalid(name, ms, "outside the range of instants"))
+}
+
+/// Unix milliseconds of an instant (sub-millisecond digits, which only a loaded
+/// state or an event's JSON can carry, are rounded down).
+pub(crate) fn millis(t: Instant) -> i64 {
+    t.timestamp_millis()
+}
+
+/// A string handed to C, freed with `iotcard_string_free`.
+pub(crate) fn c_string(s: String, name: &str) -> Result<*mut c_char, Failure> {
+    CString::new(s)
+        .map(CString::into_raw)
+        .map_err(|e| Failure::invalid(name, e.nul_position(), "contains a NUL byte"))
+}
+
+/// Copies `s` and a NUL into the caller's buffer; `*out_n` is `s.len()`.
+///
+/// On a buffer shorter than `s.len() + 1`, nothing is written to `buf`, `*out_n`
+/// still reports `s.len()`, and the result is `BufferTooSmall`.
+///
+/// # Safety
+/// When non-NULL, `buf` must be valid for writes of `len` bytes and `out_n` for
+/// one write.
+pub(crate) unsafe fn copy_out(
+    s: &str,
+    buf: *mut c_char,
+    len: usize,
+    out_n: *mut usize,
+    name: &str,
+) -> Result<(), Failure> {
+    if buf.is_null() {
+        return Err(Failure::null(name));
+    }
+    let out_n = arg_out(out_n, "out_n")?;
+    // SAFETY: non-NULL; the caller's contract.
+    unsafe { out_n.write(s.len()) };
+    if s.len() >= len {
+        return Err(Failure {
+            result: iotcard_result::BufferTooSmall,
+            message: format!(
+                "buffer too small: `{name}` has {len} bytes, {} needed",
+                s.len() + 1
+            ),
+        });
+    }
+    // SAFETY: `buf` holds `len` > `s.len()` bytes; `s` cannot overlap a buffer
+    // the caller hands over for writing.
+    unsafe {
+        std::ptr::copy_nonoverlapping(s.as_ptr(), buf.cast::<u8>(), s.len());
+        buf.add(s.len()).write(0);
+    }
+    Ok(())
+}
+
+/// Frees a string returned by this library (`*_to_json`, `*_assess_json`, the
+/// changes of `iotcard_card_apply` and `iotcard_card_advance`). NULL is ignored.
+///
+/// # Safety
+/// `s` must be NULL or a string returned by this library and not yet freed; it
+/// must not be used afterwards. Never pass a string from `malloc`, nor one of
+/// the static strings of the `*_name` and `*_message` functions.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iotcard_string_free(s: *mut c_char) {
+    crate::result::guard_value((), || {
+        if !s.is_null() {
+            // SAFETY: the caller's contract: `s` came from `CString::into_raw`.
+            drop(unsafe { CString::from_raw(s) });
+        }
+    });
+}

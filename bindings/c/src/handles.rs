@@ -1,0 +1,425 @@
+//! The two opaque handles, their JSON way in and out, and the two operations that
+//! change a card: apply an event, advance to an instant.
+
+use std::ffi::c_char;
+use std::ptr;
+
+use iotcard::{Card, Event, NewCard, Policy};
+
+use crate::ffi::{arg_mut, arg_out, arg_ref, arg_str, c_string, copy_out, instant};
+use crate::result::{Failure, guard, guard_value, iotcard_result};
+
+/// A policy: the operator's settings for every rule (`scenarios.md` "Policy").
+///
+/// Created by `iotcard_policy_from_json`, freed by `iotcard_policy_free`.
+///
+/// Thread safety: a policy is read-only once created. One policy may be used by
+/// any number of threads at once, with any number of cards.
+#[derive(Debug)]
+pub struct iotcard_policy {
+    pub(crate) policy: Policy,
+}
+
+/// A card's whole state.
+///
+/// Created by `iotcard_card_new` (a new card) or `iotcard_card_from_json` (a
+/// stored state), freed by `iotcard_card_free`.
+///
+/// Thread safety: a card may move between threads, but is not shared: a call
+/// that takes `iotcard_card *` (apply, advance, free) needs the card to itself;
+/// calls that take `const iotcard_card *` only read it and may run at the same
+/// time as each other.
+#[derive(Debug)]
+pub struct iotcard_card {
+    pub(crate) card: Card,
+}
+
+fn new_card_handle(card: Card) -> *mut iotcard_card {
+    Box::into_raw(Box::new(iotcard_card { card }))
+}
+
+/// Creates a policy from JSON: the fields to change from the default policy
+/// (`{}` is the default). An unknown field is refused.
+///
+/// On success `*out` is a new policy, to free with `iotcard_policy_free`.
+///
+/// # Errors
+/// `IOTCARD_RESULT_INVALID_INPUT` naming the field (malformed JSON, unknown
+/// field, value out of range); `IOTCARD_RESULT_NULL_ARGUMENT`;
+/// `IOTCARD_RESULT_INVALID_UTF8`.
+///
+/// # Safety
+/// `json` must be valid for reads of `json_len` bytes (it need not be
+/// NUL-terminated); `out` must be valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iotcard_policy_from_json(
+    json: *const c_char,
+    json_len: usize,
+    out: *mut *mut iotcard_policy,
+) -> iotcard_result {
+    guard(|| {
+        // SAFETY: the caller's contract.
+        let json = unsafe { arg_str(json, json_len, "json")? };
+        let out = arg_out(out, "out")?;
+        let policy = Policy::from_json(json)?;
+        // SAFETY: checked non-NULL; the caller's contract.
+        unsafe { out.write(Box::into_raw(Box::new(iotcard_policy { policy }))) };
+        Ok(())
+    })
+}
+
+/// Frees a policy. NULL is ignored.
+///
+/// # Safety
+/// `policy` must be NULL or a policy from `iotcard_policy_from_json` that is not
+/// yet freed and that no other thread is using; it must not be used afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iotcard_policy_free(policy: *mut iotcard_policy) {
+    guard_value((), || {
+        if !policy.is_null() {
+            // SAFETY: the caller's contract: it came from `Box::into_raw`.
+            drop(unsafe { Box::from_raw(policy) });
+        }
+    });
+}
+
+/// Creates a new card, in `inventory`, from the card JSON of `scenarios.md`
+/// (`iccid`, `msisdn`, `plan`, and optionally `balance` and `auto_suspend`).
+///
+/// On success `*out` is a new card, to free with `iotcard_card_free`.
+///
+/// # Errors
+/// `IOTCARD_RESULT_INVALID_INPUT` naming the field (malformed JSON, unknown
+/// field, bad ICCID or MSISDN, a plan that ends before it starts);
+/// `IOTCARD_RESULT_NULL_ARGUMENT`; `IOTCARD_RESULT_INVALID_UTF8`.
+///
+/// # Safety
+/// `json` must be valid for reads of `json_len` bytes; `out` must be valid for a
+/// write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iotcard_card_new(
+    json: *const c_char,
+    json_len: usize,
+    out: *mut *mut iotcard_card,
+) -> iotcard_result {
+    guard(|| {
+        // SAFETY: the caller's contract.
+        let json = unsafe { arg_str(json, json_len, "json")? };
+        let out = arg_out(out, "out")?;
+        let card = Card::new(&NewCard::from_json(json)?)?;
+        // SAFETY: checked non-NULL; the caller's contract.
+        unsafe { out.write(new_card_handle(card)) };
+        Ok(())
+    })
+}
+
+/// Loads a card from its stored state, as written by `iotcard_card_to_json`.
+///
+/// On success `*out` is a new card, to free with `iotcard_card_free`.
+///
+/// # Errors
+/// `IOTCARD_RESULT_INVALID_INPUT` naming the field (malformed JSON, unknown
+/// field, a state version this library does not read, a state that is not
+/// self-consistent); `IOTCARD_RESULT_NULL_ARGUMENT`; `IOTCARD_RESULT_INVALID_UTF8`.
+///
+/// # Safety
+/// `json` must be valid for reads of `json_len` bytes; `out` must be valid for a
+/// write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iotcard_card_from_json(
+    json: *const c_char,
+    json_len: usize,
+    out: *mut *mut iotcard_card,
+) -> iotcard_result {
+    guard(|| {
+        // SAFETY: the caller's contract.
+        let json = unsafe { arg_str(json, json_len, "json")? };
+        let out = arg_out(out, "out")?;
+        let card = Card::from_json(json)?;
+        // SAFETY: checked non-NULL; the caller's contract.
+        unsafe { out.write(new_card_handle(card)) };
+        Ok(())
+    })
+}
+
+/// Serializes the card's whole state as JSON (with a format `version`), to store
+/// between events and load with `iotcard_card_from_json`.
+///
+/// On success `*out` is a NUL-terminated string, to free with
+/// `iotcard_string_free`.
+///
+/// # Errors
+/// `IOTCARD_RESULT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `card` must be a live card; `out` must be valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iotcard_card_to_json(
+    card: *const iotcard_card,
+    out: *mut *mut c_char,
+) -> iotcard_result {
+    guard(|| {
+        // SAFETY: the caller's contract.
+        let card = unsafe { arg_ref(card, "card")? };
+        let out = arg_out(out, "out")?;
+        let s = c_string(card.card.to_json(), "state")?;
+        // SAFETY: checked non-NULL; the caller's contract.
+        unsafe { out.write(s) };
+        Ok(())
+    })
+}
+
+/// Frees a card. NULL is ignored.
+///
+/// # Safety
+/// `card` must be NULL or a card from this library that is not yet freed and
+/// that no other thread is using; it must not be used afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iotcard_card_free(card: *mut iotcard_card) {
+    guard_value((), || {
+        if !card.is_null() {
+            // SAFETY: the caller's contract: it came from `Box::into_raw`.
+            drop(unsafe { Box::from_raw(card) });
+        }
+    });
+}
+
+/// Copies the card's ICCID (19 or 20 digits) into `buf`, NUL-terminated.
+///
+/// `*out_n` is set to the ICCID's length without the NUL: on
+/// `IOTCARD_RESULT_BUFFER_TOO_SMALL` nothing was written to `buf` and a buffer
+/// of `*out_n + 1` bytes is needed (21 always suffice).
+///
+/// # Errors
+/// `IOTCARD_RESULT_NULL_ARGUMENT`; `IOTCARD_RESULT_BUFFER_TOO_SMALL`.
+///
+/// # Safety
+/// `card` must be a live card; `buf` must be valid for writes of `len` bytes;
+/// `out_n` must be valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iotcard_card_iccid(
+    card: *const iotcard_card,
+    buf: *mut c_char,
+    len: usize,
+    out_n: *mut usize,
+) -> iotcard_result {
+    guard(|| {
+        // SAFETY: the caller's contract.
+        let card = unsafe { arg_ref(card, "card")? };
+        // SAFETY: the caller's contract.
+        unsafe { copy_out(card.card.iccid().as_str(), buf, len, out_n, "buf") }
+    })
+}
+
+/// Copies the card's number (MSISDN, 11 to 15 digits) into `buf`,
+/// NUL-terminated; `*out_n` as for `iotcard_card_iccid` (16 bytes always suffice).
+///
+/// # Errors
+/// `IOTCARD_RESULT_NULL_ARGUMENT`; `IOTCARD_RESULT_BUFFER_TOO_SMALL`.
+///
+/// # Safety
+/// `card` must be a live card; `buf` must be valid for writes of `len` bytes;
+/// `out_n` must be valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iotcard_card_msisdn(
+    card: *const iotcard_card,
+    buf: *mut c_char,
+    len: usize,
+    out_n: *mut usize,
+) -> iotcard_result {
+    guard(|| {
+        // SAFETY: the caller's contract.
+        let card = unsafe { arg_ref(card, "card")? };
+        // SAFETY: the caller's contract.
+        unsafe { copy_out(card.card.msisdn().as_str(), buf, len, out_n, "buf") }
+    })
+}
+
+/// Serializes the audit trail, if the caller asked for it, before anything is
+/// committed: a failure here leaves the card as it was.
+fn changes_json(
+    changes: &[iotcard::Change],
+    changes_out: *mut *mut c_char,
+) -> Result<Option<*mut c_char>, Failure> {
+    if changes_out.is_null() {
+        return Ok(None);
+    }
+    let json = serde_json::to_string(changes)
+        .map_err(|e| Failure::invalid("changes", "…", &e.to_string()))?;
+    c_string(json, "changes").map(Some)
+}
+
+/// Applies an event, given as the event JSON of `scenarios.md`
+/// (`{"type": "charge", "amount": 1500}`), at `at_ms` (Unix milliseconds) under
+/// `policy`: the card first advances to `at_ms` (every scheduled change due by
+/// then), then the event applies.
+///
+/// On success the card is changed in place, and:
+/// - `*replacement_out` is the new card of a `replace` event (the old one is
+///   now `replaced`; free both), or NULL for every other event;
+/// - if `changes_out` is not NULL, `*changes_out` is the audit trail of the
+///   call as a JSON array (every change with its instant, rule, cause and
+///   effect, including `keep_number_fee_due` amounts to post), to free with
+///   `iotcard_string_free`.
+///
+/// On failure nothing is written and the card is exactly as it was.
+///
+/// # Errors
+/// `IOTCARD_RESULT_INVALID_INPUT` (bad event JSON, bad amount, `at_ms` out of
+/// range), `IOTCARD_RESULT_OUT_OF_ORDER`, `IOTCARD_RESULT_TERMINAL`,
+/// `IOTCARD_RESULT_NOT_ACTIVATED`, `IOTCARD_RESULT_ALREADY_ACTIVATED`,
+/// `IOTCARD_RESULT_MANUAL_SUSPEND_NOT_ALLOWED`,
+/// `IOTCARD_RESULT_ARREARS_OUTSTANDING`, `IOTCARD_RESULT_NOTHING_TO_LIFT`;
+/// `IOTCARD_RESULT_NULL_ARGUMENT`; `IOTCARD_RESULT_INVALID_UTF8`.
+///
+/// # Safety
+/// `card` must be a live card that no other thread is using; `policy` a live
+/// policy; `event` valid for reads of `event_len` bytes; `replacement_out` valid
+/// for a write; `changes_out` NULL or valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iotcard_card_apply(
+    card: *mut iotcard_card,
+    policy: *const iotcard_policy,
+    at_ms: i64,
+    event: *const c_char,
+    event_len: usize,
+    replacement_out: *mut *mut iotcard_card,
+    changes_out: *mut *mut c_char,
+) -> iotcard_result {
+    guard(|| {
+        // SAFETY: the caller's contract.
+        let card = unsafe { arg_mut(card, "card")? };
+        // SAFETY: the caller's contract.
+        let policy = unsafe { arg_ref(policy, "policy")? };
+        // SAFETY: the caller's contract.
+        let event = unsafe { arg_str(event, event_len, "event")? };
+        let replacement_out = arg_out(replacement_out, "replacement_out")?;
+        let at = instant(at_ms, "at_ms")?;
+        let event = Event::from_json(event)?;
+        let applied = card.card.apply(&policy.policy, at, &event)?;
+        let changes = changes_json(&applied.changes, changes_out)?;
+        // Commit: nothing below can fail.
+        card.card = applied.card;
+        let replacement = applied.replacement.map_or(ptr::null_mut(), new_card_handle);
+        // SAFETY: checked non-NULL (or skipped); the caller's contract.
+        unsafe {
+            replacement_out.write(replacement);
+            if let Some(changes) = changes {
+                changes_out.write(changes);
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Advances the card to `to_ms` (Unix milliseconds) under `policy`, applying
+/// every scheduled change due by then, in order.
+///
+/// On success the card is changed in place and, if `changes_out` is not NULL,
+/// `*changes_out` is the audit trail as a JSON array (as for
+/// `iotcard_card_apply`), to free with `iotcard_string_free`. On failure nothing
+/// is written and the card is exactly as it was.
+///
+/// # Errors
+/// `IOTCARD_RESULT_OUT_OF_ORDER` (`to_ms` earlier than the card's last instant),
+/// `IOTCARD_RESULT_INVALID_INPUT` (`to_ms` out of range, an overflow);
+/// `IOTCARD_RESULT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `card` must be a live card that no other thread is using; `policy` a live
+/// policy; `changes_out` NULL or valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iotcard_card_advance(
+    card: *mut iotcard_card,
+    policy: *const iotcard_policy,
+    to_ms: i64,
+    changes_out: *mut *mut c_char,
+) -> iotcard_result {
+    guard(|| {
+        // SAFETY: the caller's contract.
+        let card = unsafe { arg_mut(card, "card")? };
+        // SAFETY: the caller's contract.
+        let policy = unsafe { arg_ref(policy, "policy")? };
+        let to = instant(to_ms, "to_ms")?;
+        let advanced = card.card.advance(&policy.policy, to)?;
+        let changes = changes_json(&advanced.changes, changes_out)?;
+        card.card = advanced.card;
+        if let Some(changes) = changes {
+            // SAFETY: non-NULL; the caller's contract.
+            unsafe { changes_out.write(changes) };
+        }
+        Ok(())
+    })
+}
+
+/// Assesses the card at `at_ms` (Unix milliseconds) under `policy`, as JSON with
+/// the field names of `scenarios.md` (`status`, `holds`, `barred`, `balance`,
+/// `next`, `can`, `remedies`, `call_restriction`, `refund`, ...; instants in the
+/// policy's time zone). The card is not changed.
+///
+/// On success `*out` is a NUL-terminated string, to free with
+/// `iotcard_string_free`.
+///
+/// # Errors
+/// `IOTCARD_RESULT_OUT_OF_ORDER` (`at_ms` earlier than the card's last
+/// instant), `IOTCARD_RESULT_INVALID_INPUT` (`at_ms` out of range, an overflow);
+/// `IOTCARD_RESULT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `card` must be a live card; `policy` a live policy; `out` valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iotcard_card_assess_json(
+    card: *const iotcard_card,
+    policy: *const iotcard_policy,
+    at_ms: i64,
+    out: *mut *mut c_char,
+) -> iotcard_result {
+    guard(|| {
+        // SAFETY: the caller's contract.
+        let card = unsafe { arg_ref(card, "card")? };
+        // SAFETY: the caller's contract.
+        let policy = unsafe { arg_ref(policy, "policy")? };
+        let out = arg_out(out, "out")?;
+        let a = card.card.assess(&policy.policy, instant(at_ms, "at_ms")?)?;
+        let s = c_string(a.to_json(), "assessment")?;
+        // SAFETY: checked non-NULL; the caller's contract.
+        unsafe { out.write(s) };
+        Ok(())
+    })
+}
+
+/// Parses an RFC 3339 instant with an offset (`2026-02-01T00:00:00+08:00`,
+/// `2026-01-31T16:00:00Z`) into Unix milliseconds, for callers whose events come
+/// with instants as text.
+///
+/// # Errors
+/// `IOTCARD_RESULT_INVALID_INPUT` when the text is not RFC 3339 with an offset,
+/// or has digits below the millisecond (the C API counts milliseconds and never
+/// rounds an instant silently); `IOTCARD_RESULT_NULL_ARGUMENT`;
+/// `IOTCARD_RESULT_INVALID_UTF8`.
+///
+/// # Safety
+/// `text` must be valid for reads of `text_len` bytes; `out_ms` valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iotcard_instant_parse(
+    text: *const c_char,
+    text_len: usize,
+    out_ms: *mut i64,
+) -> iotcard_result {
+    guard(|| {
+        // SAFETY: the caller's contract.
+        let text = unsafe { arg_str(text, text_len, "text")? };
+        let out_ms = arg_out(out_ms, "out_ms")?;
+        let t = iotcard::parse_instant("text", text)?;
+        if t.timestamp_subsec_nanos() % 1_000_000 != 0 {
+            return Err(Failure::invalid(
+                "text",
+                format!("{text:?}"),
+                "has digits below the millisecond",
+            ));
+        }
+        // SAFETY: checked non-NULL; the caller's contract.
+        unsafe { out_ms.write(t.timestamp_millis()) };
+        Ok(())
+    })
+}
