@@ -89,8 +89,8 @@ pub struct Assessment {
     pub call_restriction: CallRestriction,
     /// R10.2.
     pub refund: Refund,
-    /// Remedy for `arrears` under the policy (R11).
-    arrears_remedy: Remedy,
+    /// The policy's `auto_resume_on_payment`, on which the remedy of `arrears` depends.
+    auto_resume_on_payment: bool,
 }
 
 impl Assessment {
@@ -101,14 +101,9 @@ impl Assessment {
 
     /// The remedy for `hold`, if it is on (R11).
     pub fn remedy(&self, hold: Hold) -> Option<Remedy> {
-        if !self.holds.contains(hold) {
-            return None;
-        }
-        Some(if hold == Hold::Arrears {
-            self.arrears_remedy
-        } else {
-            hold.remedy(&Policy::default())
-        })
+        self.holds
+            .contains(hold)
+            .then(|| hold.remedy_when(self.auto_resume_on_payment))
     }
 
     /// Whether the card needs attention: not `active`/`inventory`, or anything due.
@@ -367,7 +362,7 @@ impl Card {
             manual_suspend_unmet: unmet,
             call_restriction: call_restriction(holds),
             refund: self.refund(p, ctx.at_civil, memo.unused_since, memo.plan_end)?,
-            arrears_remedy: Hold::Arrears.remedy(p),
+            auto_resume_on_payment: p.auto_resume_on_payment,
         })
     }
 }

@@ -178,6 +178,15 @@ impl Card {
         self.memo = Cached(Some(self.memo_under(p)));
     }
 
+    /// Prepares a card for fast assessment under `policy`: computes what assessing
+    /// would otherwise recompute on every call (the next scheduled change and the
+    /// calendar anchors of R4.2 and R10.2). Every `apply` and `advance` does this
+    /// already; call it after [`Card::from_json`] when a loaded card will be
+    /// assessed many times without changing. It changes nothing observable.
+    pub fn prepare(&mut self, policy: &Policy) {
+        self.refresh_memo(policy);
+    }
+
     /// The memo, when it was made under `p`'s schedule settings.
     pub(crate) fn memo_for(&self, key: ScheduleKey) -> Option<&Memo> {
         self.memo.0.as_ref().filter(|m| m.key == key)

@@ -50,10 +50,16 @@ impl Hold {
     /// assert_eq!(Hold::Arrears.remedy(&auto), Remedy::Pay);
     /// ```
     pub const fn remedy(self, policy: &Policy) -> Remedy {
+        self.remedy_when(policy.auto_resume_on_payment)
+    }
+
+    /// The remedy, given only the one policy setting it depends on
+    /// (`auto_resume_on_payment`, which makes paying alone lift `arrears`).
+    pub const fn remedy_when(self, auto_resume_on_payment: bool) -> Remedy {
         match self {
             Hold::Manual => Remedy::ManualResume,
             Hold::OverQuota => Remedy::BuyDataPackage,
-            Hold::Arrears if policy.auto_resume_on_payment => Remedy::Pay,
+            Hold::Arrears if auto_resume_on_payment => Remedy::Pay,
             Hold::Arrears => Remedy::PayThenResume,
             Hold::LowBalance => Remedy::TopUp,
             Hold::Expired => Remedy::Renew,
