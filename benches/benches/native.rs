@@ -1,0 +1,169 @@
+//! Native Rust benchmarks of the core (criterion): assess, apply, apply from JSON,
+//! advance over long idle spans, and the stored-state JSON round trip, all on the
+//! same seeded fleet (`iotcard_fleetgen`).
+//!
+//! `cargo bench -p iotcard-fleetgen --bench native`; `FLEET_CARDS` sets the fleet
+//! size (default 10,000). Under `cargo test --benches` each runs once (smoke).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use iotcard::fleet::FleetEntry;
+use iotcard::{Assessor, Card, Event, Instant, Policy, add_months, parse_instant};
+
+struct Fleet {
+    policy: Policy,
+    at: Instant,
+    entries: Vec<FleetEntry>,
+    cards: Vec<Card>,
+}
+
+fn fleet() -> Fleet {
+    let policy = Policy::from_json(include_str!("../../examples/policy.json")).expect("policy");
+    let at = parse_instant("at", iotcard_fleetgen::EXAMPLE_AT).expect("instant");
+    let n: u64 = std::env::var("FLEET_CARDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let entries: Vec<FleetEntry> = (0..n)
+        .filter_map(|i| iotcard_fleetgen::entry(&policy, i, 42, at))
+        .collect();
+    let cards = entries
+        .iter()
+        .map(|e| e.replay(&policy, at).expect("generated logs replay").card)
+        .collect();
+    Fleet {
+        policy,
+        at,
+        entries,
+        cards,
+    }
+}
+
+fn bench_assess(c: &mut Criterion, f: &Fleet) {
+    let mut g = c.benchmark_group("assess");
+    g.throughput(Throughput::Elements(f.cards.len() as u64));
+    g.bench_function("assessor", |b| {
+        b.iter(|| {
+            let a = Assessor::new(&f.policy, f.at).expect("policy");
+            for card in &f.cards {
+                black_box(a.assess(black_box(card)).expect("assess"));
+            }
+        });
+    });
+    g.bench_function("card_assess", |b| {
+        b.iter(|| {
+            for card in &f.cards {
+                black_box(card.assess(&f.policy, f.at).expect("assess"));
+            }
+        });
+    });
+    g.finish();
+}
+
+fn bench_apply(c: &mut Criterion, f: &Fleet) {
+    let events: usize = f.entries.iter().map(|e| e.events.len()).sum();
+    let json: Vec<Vec<String>> = f
+        .entries
+        .iter()
+        .map(|e| e.events.iter().map(|t| t.event.to_json()).collect())
+        .collect();
+    let fresh = || -> Vec<Card> {
+        f.entries
+            .iter()
+            .map(|e| Card::new(&e.card).expect("card"))
+            .collect()
+    };
+    let mut g = c.benchmark_group("apply");
+    g.throughput(Throughput::Elements(events as u64));
+    g.bench_function("events", |b| {
+        b.iter_batched_ref(
+            fresh,
+            |cards| {
+                let mut changes = Vec::with_capacity(16);
+                for (card, e) in cards.iter_mut().zip(&f.entries) {
+                    for t in &e.events {
+                        if let Ok(Some(new)) =
+                            card.apply_in_place(&f.policy, t.at, &t.event, &mut changes)
+                        {
+                            *card = new;
+                        }
+                        changes.clear();
+                    }
+                }
+            },
+            BatchSize::LargeInput,
+        );
+    });
+    g.bench_function("events_from_json", |b| {
+        b.iter_batched_ref(
+            fresh,
+            |cards| {
+                let mut changes = Vec::with_capacity(16);
+                for ((card, e), js) in cards.iter_mut().zip(&f.entries).zip(&json) {
+                    for (t, j) in e.events.iter().zip(js) {
+                        let event = Event::from_json(j).expect("event");
+                        if let Ok(Some(new)) =
+                            card.apply_in_place(&f.policy, t.at, &event, &mut changes)
+                        {
+                            *card = new;
+                        }
+                        changes.clear();
+                    }
+                }
+            },
+            BatchSize::LargeInput,
+        );
+    });
+    g.finish();
+}
+
+fn bench_advance(c: &mut Criterion, f: &Fleet) {
+    let tz = f.policy.timezone;
+    let mut g = c.benchmark_group("advance");
+    g.throughput(Throughput::Elements(f.cards.len() as u64));
+    for (name, months) in [("1_month", 1), ("10_years", 120)] {
+        let to = add_months(f.at, months, tz).expect("in range");
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                for card in &f.cards {
+                    black_box(card.advance(&f.policy, to).expect("advance"));
+                }
+            });
+        });
+    }
+    g.finish();
+}
+
+fn bench_state_json(c: &mut Criterion, f: &Fleet) {
+    let mut g = c.benchmark_group("state_json");
+    g.throughput(Throughput::Elements(f.cards.len() as u64));
+    g.bench_function("round_trip", |b| {
+        b.iter(|| {
+            for card in &f.cards {
+                let back = Card::from_json(&card.to_json()).expect("round trip");
+                black_box(back);
+            }
+        });
+    });
+    g.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    let f = fleet();
+    bench_assess(c, &f);
+    bench_apply(c, &f);
+    bench_advance(c, &f);
+    bench_state_json(c, &f);
+}
+
+criterion_group! {
+    name = native;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(20);
+    targets = benches
+}
+criterion_main!(native);
