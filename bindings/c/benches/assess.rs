@@ -3,16 +3,23 @@
 //! across the C ABI with its argument checks, panic boundary and conversion)
 //! and with `Card::assess`. The issue's target: the C path within 1.5× native.
 //!
+//! A second group does the same over a seeded fleet (`iotcard_fleetgen`, every
+//! hold and status): the native `Assessor`, `iotcard_card_assess` per card, and
+//! `iotcard_assess_batch`, so the ratios come from one run. `FLEET_CARDS` sets
+//! its size (default 10,000).
+//!
 //! `cargo bench -p iotcard-ffi --bench assess`
 
 use std::hint::black_box;
 
+use criterion::Throughput;
 use criterion::{Criterion, criterion_group, criterion_main};
+use iotcard::Assessor;
 use iotcard::{Card, Event, NewCard, Policy, parse_instant};
 use iotcard_ffi::{
-    iotcard_assessment, iotcard_card, iotcard_card_apply, iotcard_card_assess, iotcard_card_free,
-    iotcard_card_new, iotcard_policy, iotcard_policy_free, iotcard_policy_from_json,
-    iotcard_result,
+    iotcard_assess_batch, iotcard_assessment, iotcard_card, iotcard_card_apply,
+    iotcard_card_assess, iotcard_card_free, iotcard_card_new, iotcard_policy, iotcard_policy_free,
+    iotcard_policy_from_json, iotcard_result,
 };
 
 const CARD: &str = r#"{"iccid": "89860012345678901238", "msisdn": "1440012345678",
@@ -134,5 +141,124 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+/// A C card handle built the way a C caller builds it: from the new card's JSON,
+/// then every event of its log through `iotcard_card_apply`.
+fn c_card_from_log(
+    entry: &iotcard::fleet::FleetEntry,
+    policy: *const iotcard_policy,
+) -> *mut iotcard_card {
+    let json = serde_json::to_string(&entry.card).unwrap();
+    let mut card: *mut iotcard_card = std::ptr::null_mut();
+    // SAFETY: valid strings and out pointers; the caller frees the handle.
+    unsafe {
+        assert_eq!(
+            iotcard_card_new(json.as_ptr().cast(), json.len(), &raw mut card),
+            iotcard_result::Ok
+        );
+        for t in &entry.events {
+            let event = t.event.to_json();
+            let mut replacement: *mut iotcard_card = std::ptr::null_mut();
+            let r = iotcard_card_apply(
+                card,
+                policy,
+                t.at.timestamp_millis(),
+                event.as_ptr().cast(),
+                event.len(),
+                &raw mut replacement,
+                std::ptr::null_mut(),
+            );
+            assert_eq!(r, iotcard_result::Ok);
+            if !replacement.is_null() {
+                iotcard_card_free(card);
+                card = replacement;
+            }
+        }
+    }
+    card
+}
+
+fn bench_fleet(c: &mut Criterion) {
+    let policy_json = include_str!("../../../examples/policy.json");
+    let policy = Policy::from_json(policy_json).unwrap();
+    let at = parse_instant("at", iotcard_fleetgen::EXAMPLE_AT).unwrap();
+    let n: u64 = std::env::var("FLEET_CARDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let entries: Vec<_> = (0..n)
+        .filter_map(|i| iotcard_fleetgen::entry(&policy, i, 42, at))
+        .collect();
+    let cards: Vec<Card> = entries
+        .iter()
+        .map(|e| e.replay(&policy, at).unwrap().card)
+        .collect();
+    let mut c_policy: *mut iotcard_policy = std::ptr::null_mut();
+    // SAFETY: a valid string and out pointer; freed below.
+    unsafe {
+        assert_eq!(
+            iotcard_policy_from_json(
+                policy_json.as_ptr().cast(),
+                policy_json.len(),
+                &raw mut c_policy
+            ),
+            iotcard_result::Ok
+        );
+    }
+    let c_cards: Vec<*mut iotcard_card> = entries
+        .iter()
+        .map(|e| c_card_from_log(e, c_policy))
+        .collect();
+    let c_const: Vec<*const iotcard_card> = c_cards.iter().map(|&p| p.cast_const()).collect();
+    let at_ms = at.timestamp_millis();
+    let mut out: Vec<iotcard_assessment> = Vec::with_capacity(c_cards.len());
+    let assess: AssessFn = black_box(iotcard_card_assess);
+
+    let mut group = c.benchmark_group("assess fleet");
+    group.throughput(Throughput::Elements(cards.len() as u64));
+    group.bench_function("native Assessor", |b| {
+        b.iter(|| {
+            let a = Assessor::new(&policy, at).unwrap();
+            for card in &cards {
+                black_box(a.assess(black_box(card)).unwrap());
+            }
+        });
+    });
+    group.bench_function("C iotcard_card_assess per card", |b| {
+        let mut one = std::mem::MaybeUninit::<iotcard_assessment>::uninit();
+        b.iter(|| {
+            for &card in &c_const {
+                // SAFETY: live handles and a valid out pointer.
+                let r = unsafe { assess(card, c_policy, black_box(at_ms), one.as_mut_ptr()) };
+                assert_eq!(r, iotcard_result::Ok);
+                black_box(&one);
+            }
+        });
+    });
+    group.bench_function("C iotcard_assess_batch", |b| {
+        b.iter(|| {
+            // SAFETY: `c_const` holds live handles; `out` has room for all of them.
+            let r = unsafe {
+                iotcard_assess_batch(
+                    c_policy,
+                    c_const.as_ptr(),
+                    c_const.len(),
+                    black_box(at_ms),
+                    out.as_mut_ptr(),
+                )
+            };
+            assert_eq!(r, iotcard_result::Ok);
+            black_box(&out);
+        });
+    });
+    group.finish();
+    // SAFETY: handles from this library, each freed once.
+    unsafe {
+        for card in c_cards {
+            iotcard_card_free(card);
+        }
+        iotcard_policy_free(c_policy);
+    }
+}
+
+criterion_group!(benches, bench, bench_fleet);
 criterion_main!(benches);
