@@ -4,10 +4,13 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex, mpsc};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use iotcard::fleet::FleetEntry;
-use iotcard::{Assessment, Card, Hold, Instant, Policy, Status, format_instant, parse_instant};
+use iotcard::{
+    Assessment, Assessor, Card, Hold, Instant, Policy, Status, format_instant, parse_instant,
+};
 
 use crate::Format;
 
@@ -32,6 +35,19 @@ impl Summary {
         if a.needs_action() {
             self.needing_action += 1;
         }
+    }
+
+    fn merge(&mut self, o: &Summary) {
+        self.cards += o.cards;
+        for (a, b) in self.by_status.iter_mut().zip(o.by_status) {
+            *a += b;
+        }
+        for (a, b) in self.by_hold.iter_mut().zip(o.by_hold) {
+            *a += b;
+        }
+        self.needing_action += o.needing_action;
+        self.skipped_lines += o.skipped_lines;
+        self.later_events += o.later_events;
     }
 
     fn write(&self, w: &mut dyn Write) -> io::Result<()> {
@@ -141,8 +157,7 @@ pub(crate) fn run(fleet: &Path, at: &str, policy: Option<&Path>, format: Format)
         )
     });
     let reader = BufReader::with_capacity(1 << 20, bar.wrap_read(input));
-    let stdout = io::stdout().lock();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout);
+    let mut out = BufWriter::with_capacity(1 << 16, io::stdout());
     match assess_stream(reader, &policy, at, format, &mut out) {
         Ok(summary) => {
             bar.finish_and_clear();
@@ -168,14 +183,160 @@ pub(crate) fn run(fleet: &Path, at: &str, policy: Option<&Path>, format: Format)
     }
 }
 
+/// Lines per unit of work: large enough that the channels cost nothing, small
+/// enough that memory stays flat (a few chunks are in flight at once).
+const CHUNK_LINES: usize = 256;
+
+/// A run of input lines.
+struct Chunk {
+    seq: u64,
+    first_line: u64,
+    lines: Vec<String>,
+}
+
+/// What a worker made of a chunk: output rows, error lines, counts.
+struct Done {
+    seq: u64,
+    rows: Vec<u8>,
+    errors: String,
+    summary: Summary,
+}
+
+/// Replays and assesses one line, writing its rows and errors.
+fn assess_line(
+    text: &str,
+    line_no: u64,
+    assessor: &Assessor<'_>,
+    format: Format,
+    done: &mut Done,
+) -> io::Result<()> {
+    use std::fmt::Write as _;
+    let policy = assessor.policy();
+    let at = assessor.at();
+    let entry = match FleetEntry::from_json(text) {
+        Ok(e) => e,
+        Err(e) => {
+            let _ = writeln!(done.errors, "line {line_no}: {e}");
+            done.summary.skipped_lines += 1;
+            return Ok(());
+        }
+    };
+    let replayed = match entry.replay(policy, at) {
+        Ok(r) => r,
+        Err((i, e)) => {
+            let _ = match entry.events.get(i) {
+                Some(ev) => writeln!(
+                    done.errors,
+                    "line {line_no}: events[{i}] ({} at {}): {}: {e}",
+                    ev.event.kind(),
+                    ev.at.to_rfc3339(),
+                    e.code()
+                ),
+                None => writeln!(done.errors, "line {line_no}: {}: {e}", e.code()),
+            };
+            done.summary.skipped_lines += 1;
+            return Ok(());
+        }
+    };
+    done.summary.later_events += replayed.later_events as u64;
+    for card in replayed
+        .replaced
+        .iter()
+        .chain(std::iter::once(&replayed.card))
+    {
+        match assessor.assess(card) {
+            Ok(a) => {
+                done.summary.add(&a);
+                row(&mut done.rows, format, line_no, card, &a)?;
+            }
+            Err(e) => {
+                let _ = writeln!(done.errors, "line {line_no}: {}: {e}", e.code());
+                done.summary.skipped_lines += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A worker: takes chunks until the reader is done, sends what it made of each.
+fn work(
+    work_rx: &Mutex<mpsc::Receiver<Chunk>>,
+    done_tx: &mpsc::SyncSender<io::Result<Done>>,
+    assessor: &Assessor<'_>,
+    format: Format,
+) {
+    loop {
+        let chunk = match work_rx.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let Ok(chunk) = chunk else { return };
+        let mut done = Done {
+            seq: chunk.seq,
+            rows: Vec::with_capacity(chunk.lines.len() * 128),
+            errors: String::new(),
+            summary: Summary::default(),
+        };
+        let mut result = Ok(());
+        for (i, line) in chunk.lines.iter().enumerate() {
+            let text = line.trim();
+            if !text.is_empty() {
+                result = assess_line(
+                    text,
+                    chunk.first_line + i as u64,
+                    assessor,
+                    format,
+                    &mut done,
+                );
+                if result.is_err() {
+                    break;
+                }
+            }
+        }
+        if done_tx.send(result.map(|()| done)).is_err() {
+            return;
+        }
+    }
+}
+
+/// Reads the input in chunks of [`CHUNK_LINES`] and hands them to the workers.
+fn read_chunks(reader: &mut impl BufRead, work_tx: &mpsc::SyncSender<Chunk>) -> io::Result<()> {
+    let (mut seq, mut line_no) = (0u64, 0u64);
+    loop {
+        let mut lines = Vec::with_capacity(CHUNK_LINES);
+        for _ in 0..CHUNK_LINES {
+            let mut buf = String::new();
+            if reader.read_line(&mut buf)? == 0 {
+                break;
+            }
+            lines.push(buf);
+        }
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let n = lines.len() as u64;
+        let chunk = Chunk {
+            seq,
+            first_line: line_no + 1,
+            lines,
+        };
+        if work_tx.send(chunk).is_err() {
+            return Ok(()); // the workers stopped: the writer has the error
+        }
+        seq += 1;
+        line_no += n;
+    }
+}
+
+/// Reads the fleet in chunks, assesses them on every core, and writes the rows in
+/// input order. Memory is bounded by the chunks in flight, whatever the fleet.
 fn assess_stream(
     mut reader: impl BufRead,
     policy: &Policy,
     at: Instant,
     format: Format,
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
 ) -> io::Result<Summary> {
-    let mut summary = Summary::default();
     if format == Format::Table {
         writeln!(
             out,
@@ -183,59 +344,42 @@ fn assess_stream(
             "ICCID", "STATUS", "HOLDS", "NEXT CHANGE", "WHEN", "BALANCE", "FEES DUE"
         )?;
     }
-    let mut buf = String::new();
-    let mut line_no = 0u64;
-    loop {
-        buf.clear();
-        if reader.read_line(&mut buf)? == 0 {
-            break;
+    let assessor = Assessor::new(policy, at).map_err(io::Error::other)?;
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(workers * 2);
+    // The workers own the receiving end: if they all stop (the writer failed),
+    // it is dropped and the reader's next send fails instead of blocking.
+    let work_rx = Arc::new(Mutex::new(work_rx));
+    let (done_tx, done_rx) = mpsc::sync_channel::<io::Result<Done>>(workers * 2);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let (done_tx, work_rx, assessor) = (done_tx.clone(), Arc::clone(&work_rx), &assessor);
+            scope.spawn(move || work(&work_rx, &done_tx, assessor, format));
         }
-        line_no += 1;
-        let text = buf.trim();
-        if text.is_empty() {
-            continue;
-        }
-        let entry = match FleetEntry::from_json(text) {
-            Ok(e) => e,
-            Err(e) => {
-                eprintln!("line {line_no}: {e}");
-                summary.skipped_lines += 1;
-                continue;
-            }
-        };
-        let replayed = match entry.replay(policy, at) {
-            Ok(r) => r,
-            Err((i, e)) => {
-                match entry.events.get(i) {
-                    Some(ev) => eprintln!(
-                        "line {line_no}: events[{i}] ({} at {}): {}: {e}",
-                        ev.event.kind(),
-                        ev.at.to_rfc3339(),
-                        e.code()
-                    ),
-                    None => eprintln!("line {line_no}: {}: {e}", e.code()),
-                }
-                summary.skipped_lines += 1;
-                continue;
-            }
-        };
-        summary.later_events += replayed.later_events as u64;
-        for card in replayed
-            .replaced
-            .iter()
-            .chain(std::iter::once(&replayed.card))
-        {
-            match card.assess(policy, at) {
-                Ok(a) => {
-                    summary.add(&a);
-                    row(out, format, line_no, card, &a)?;
-                }
-                Err(e) => {
-                    eprintln!("line {line_no}: {}: {e}", e.code());
-                    summary.skipped_lines += 1;
+        drop((done_tx, work_rx));
+        // The writer puts finished chunks back in input order.
+        let writer = scope.spawn(move || -> io::Result<Summary> {
+            let mut summary = Summary::default();
+            let mut pending = std::collections::BTreeMap::new();
+            let mut next = 0u64;
+            for done in done_rx {
+                let done = done?;
+                pending.insert(done.seq, done);
+                while let Some(d) = pending.remove(&next) {
+                    out.write_all(&d.rows)?;
+                    eprint!("{}", d.errors);
+                    summary.merge(&d.summary);
+                    next += 1;
                 }
             }
-        }
-    }
-    Ok(summary)
+            Ok(summary)
+        });
+        let read = read_chunks(&mut reader, &work_tx);
+        drop(work_tx);
+        let summary = writer
+            .join()
+            .map_err(|_| io::Error::other("writer thread panicked"))?;
+        read?;
+        summary
+    })
 }

@@ -244,6 +244,11 @@ impl<'p> Assessor<'p> {
         self.at
     }
 
+    /// The policy assessed under.
+    pub fn policy(&self) -> &'p Policy {
+        self.policy
+    }
+
     /// Assesses one card; see [`Card::assess`].
     ///
     /// # Errors
