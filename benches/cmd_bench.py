@@ -1,0 +1,78 @@
+"""Times `iotcard assess` over generated fleets and records peak memory.
+
+Usage: python3 benches/cmd_bench.py IOTCARD_BINARY OUT_JSON N [N ...]
+
+For each N, generates (once, cached under target/bench-fleets/) a fleet of N
+cards with `iotcard generate`, then runs `iotcard assess FLEET --format jsonl`
+with output to /dev/null, in a child of a fresh process so that its peak RSS
+(ru_maxrss of the children) is its own. Writes {N: {seconds, cards_per_s,
+peak_rss_kib, bytes}} as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+AT = "2026-11-25T12:00:00+08:00"
+POLICY = ROOT / "examples" / "policy.json"
+
+MEASURE = """
+import resource, subprocess, sys, time
+t = time.perf_counter()
+r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+dt = time.perf_counter() - t
+print(dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)
+sys.stderr.write(r.stderr.decode()[-2000:])
+"""
+
+
+def fleet(binary: str, n: int) -> Path:
+    path = ROOT / "target" / "bench-fleets" / f"fleet-{n}.jsonl"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("wb") as f:
+            subprocess.run(
+                [binary, "generate", "--cards", str(n), "--seed", "42", "--policy", str(POLICY)],
+                stdout=f,
+                check=True,
+            )
+        tmp.rename(path)
+    return path
+
+
+def main() -> None:
+    binary, out, *sizes = sys.argv[1:]
+    results: dict[str, dict[str, float]] = {}
+    for n in map(int, sizes):
+        path = fleet(binary, n)
+        cmd = [binary, "assess", str(path), "--at", AT, "--policy", str(POLICY), "--format", "jsonl"]
+        best = None
+        for _ in range(3 if n <= 100_000 else 1):
+            p = subprocess.run([sys.executable, "-c", MEASURE, *cmd], capture_output=True, text=True, check=True)
+            seconds, rss, code = p.stdout.split()
+            if code != "0":
+                sys.exit(f"iotcard assess exited {code}: {p.stderr}")
+            cards = int(p.stderr.split(" cards assessed")[0].split()[-1])
+            run = {
+                "seconds": float(seconds),
+                "cards": cards,
+                "cards_per_s": cards / float(seconds),
+                "peak_rss_kib": int(rss),
+                "bytes": path.stat().st_size,
+            }
+            if best is None or run["seconds"] < best["seconds"]:
+                best = run
+        assert best is not None
+        results[str(n)] = best
+        print(f"{n} cards: {best}", file=sys.stderr)
+    Path(out).write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

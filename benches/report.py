@@ -1,0 +1,144 @@
+"""Writes benches/RESULTS.md from the figures of one run of benches/run.sh.
+
+Reads criterion's estimates (target/criterion/*/*/new/), the Python figures
+(target/bench-results/python.json) and the command's (target/bench-results/
+cmd.json), and prints Markdown: the machine, each figure, each ratio against
+its peer measured in the same run, and the targets table with met/missed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CRITERION = ROOT / "target" / "criterion"
+RESULTS = ROOT / "target" / "bench-results"
+
+
+def criterion() -> dict[str, tuple[float, int | None]]:
+    """full_id -> (mean ns per iteration, elements per iteration or None)."""
+    out: dict[str, tuple[float, int | None]] = {}
+    for bench in CRITERION.glob("*/*/new/benchmark.json"):
+        meta = json.loads(bench.read_text())
+        est = json.loads((bench.parent / "estimates.json").read_text())
+        tp = meta.get("throughput") or {}
+        out[meta["full_id"]] = (est["mean"]["point_estimate"], tp.get("Elements"))
+    return out
+
+
+def per_element(c: dict[str, tuple[float, int | None]], key: str) -> float | None:
+    if key not in c:
+        return None
+    ns, n = c[key]
+    return ns / n if n else ns
+
+
+def load(name: str) -> dict[str, Any]:
+    p = RESULTS / name
+    return json.loads(p.read_text()) if p.exists() else {}
+
+
+def sh(cmd: list[str]) -> str:
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        return "?"
+
+
+def machine() -> list[str]:
+    cpu = "?"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
+    return [
+        f"- date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- machine: {os.cpu_count()} cores, {cpu}, {int(mem) // 1024 // 1024} GiB, {platform.platform()}",
+        f"- {sh(['rustc', '--version'])}; Python {platform.python_version()}",
+    ]
+
+
+def fmt_rate(ns: float | None, unit: str) -> str:
+    return "n/a" if ns is None else f"{1e9 / ns:,.0f} {unit}/s ({ns:,.1f} ns each)"
+
+
+def main() -> None:
+    c = criterion()
+    py = load("python.json")
+    cmd = load("cmd.json")
+    rows: list[tuple[str, str, str, bool | None]] = []
+
+    def target(name: str, value: str, goal: str, met: bool | None) -> None:
+        rows.append((name, value, goal, met))
+
+    lines = ["# Benchmark results", "", "Written by `bash benches/run.sh` (see benches/README.md).", ""]
+    lines += machine() + ["", "## Native Rust (criterion, one core)", "", "| benchmark | figure |", "|---|---|"]
+    for key in sorted(c):
+        if key.startswith(("assess/", "apply/", "advance/", "state_json/")):
+            lines.append(f"| `{key}` | {fmt_rate(per_element(c, key), 'items')} |")
+
+    assess = per_element(c, "assess/assessor")
+    target("native assess", fmt_rate(assess, "cards"), "≥ 20,000,000 cards/s", None if assess is None else 1e9 / assess >= 20e6)
+    apply = per_element(c, "apply/events")
+    target("native apply", fmt_rate(apply, "events"), "≥ 5,000,000 events/s", None if apply is None else 1e9 / apply >= 5e6)
+    js = per_element(c, "apply/events_from_json")
+    target("apply from JSON", fmt_rate(js, "events"), "≥ 1,000,000 events/s", None if js is None else 1e9 / js >= 1e6)
+    month, years = per_element(c, "advance/1_month"), per_element(c, "advance/10_years")
+    if month and years:
+        target("advance 10 years vs 1 month", f"{years / month:.2f}×", "< 120×", years / month < 120)
+
+    lines += ["", "## C (criterion, same run)", "", "| benchmark | ns per card | ratio to native |", "|---|---|---|"]
+    one_native = per_element(c, "assess one card/native Card::assess")
+    one_c = per_element(c, "assess one card/C iotcard_card_assess")
+    fleet_native = per_element(c, "assess fleet/native Assessor")
+    for key, base in [
+        ("assess one card/native Card::assess", one_native),
+        ("assess one card/native Card::assess, instant from Unix ms", one_native),
+        ("assess one card/C iotcard_card_assess", one_native),
+        ("assess fleet/native Assessor", fleet_native),
+        ("assess fleet/C iotcard_card_assess per card", fleet_native),
+        ("assess fleet/C iotcard_assess_batch", fleet_native),
+    ]:
+        v = per_element(c, key)
+        if v is not None and base:
+            lines.append(f"| `{key}` | {v:,.1f} | {v / base:.2f}× |")
+    if one_c and one_native:
+        target("C struct assess (one card)", f"{one_c / one_native:.2f}× native", "≤ 1.5× native", one_c / one_native <= 1.5)
+    for key, label in [("assess fleet/C iotcard_card_assess per card", "C struct assess (fleet, per card)"), ("assess fleet/C iotcard_assess_batch", "C batch assess (fleet)")]:
+        v = per_element(c, key)
+        if v and fleet_native:
+            target(label, f"{v / fleet_native:.2f}× native", "≤ 1.5× native", v / fleet_native <= 1.5)
+
+    if py:
+        lines += ["", "## Python (same cards and instant)", "", "```json", json.dumps(py, indent=2), "```"]
+        for key, label, goal, ok in py.get("targets", []):
+            target(label, key, goal, ok)
+
+    if cmd:
+        lines += ["", "## The command: `iotcard assess`", "", "| cards | seconds | cards/s | peak RSS | file |", "|---|---|---|---|---|"]
+        for n, r in sorted(cmd.items(), key=lambda kv: int(kv[0])):
+            lines.append(f"| {int(n):,} | {r['seconds']:.2f} | {r['cards_per_s']:,.0f} | {r['peak_rss_kib'] / 1024:.1f} MiB | {r['bytes'] / 2**20:,.0f} MiB |")
+        big = cmd.get("1000000")
+        small = cmd.get("100000")
+        if big:
+            target("`iotcard assess`, 1M cards", f"{big['cards_per_s']:,.0f} cards/s", "≥ 500,000 cards/s", big["cards_per_s"] >= 500_000)
+            flat = small is None or big["peak_rss_kib"] <= small["peak_rss_kib"] * 1.25
+            target("`iotcard assess` peak RSS", f"{big['peak_rss_kib'] / 1024:.1f} MiB at 1M" + (f", {small['peak_rss_kib'] / 1024:.1f} MiB at 100k" if small else ""), "< 64 MiB, flat", big["peak_rss_kib"] < 64 * 1024 and flat)
+
+    lines += ["", "## Targets", "", "| workload | measured | target | |", "|---|---|---|---|"]
+    for name, value, goal, met in rows:
+        mark = "n/a" if met is None else ("met" if met else "**missed**")
+        lines.append(f"| {name} | {value} | {goal} | {mark} |")
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
