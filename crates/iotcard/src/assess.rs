@@ -265,14 +265,14 @@ impl<'p> Assessor<'p> {
         let memo = if let Some(m) = card.memo_for(self.key) {
             m
         } else {
-            computed = card.memo_under(p);
+            computed = card.memo_under(p).0;
             &computed
         };
         if memo.next.is_some_and(|n| n.at <= at) {
             // Something fell due since the card last changed: settle a copy.
             let mut copy = card.clone();
             copy.run_due(p, at, &mut Discard)?;
-            let memo = copy.memo_under(p);
+            let memo = copy.memo_under(p).0;
             return copy.assess_settled(self, &memo);
         }
         card.assess_settled(self, memo)

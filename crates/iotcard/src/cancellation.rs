@@ -7,7 +7,7 @@ use crate::change::{Rule, Sink};
 use crate::policy::Policy;
 use crate::status::Terminal;
 use crate::step::Step;
-use crate::time::add_months;
+use crate::time::{Civil, add_months, add_months_civil};
 
 impl Card {
     /// R6.1: the customer cancels.
@@ -17,10 +17,13 @@ impl Card {
 
     /// R6.2: when a dormant card will be cancelled: `dormancy_months` after its
     /// last traffic, or after activation if it has none.
-    pub(crate) fn dormancy_due(&self, p: &Policy) -> Option<Instant> {
+    /// `since` is that instant already in the billing calendar, when known.
+    pub(crate) fn dormancy_due(&self, p: &Policy, since: Option<Civil>) -> Option<Instant> {
         let months = p.dormancy_months?;
-        let from = self.last_traffic.or(self.activated_at)?;
-        add_months(from, months, p.timezone)
+        match since {
+            Some(c) => add_months_civil(c, months, p.timezone),
+            None => add_months(self.last_traffic.or(self.activated_at)?, months, p.timezone),
+        }
     }
 
     /// R6.2: the operator cancels a dormant card.

@@ -48,7 +48,8 @@ impl NewCard {
     ///
     /// # Errors
     /// [`Error::InvalidInput`] naming the field: malformed JSON, unknown field,
-    /// bad ICCID/MSISDN, or a plan that ends before it starts.
+    /// bad ICCID/MSISDN, or a plan that ends before it starts; JSON longer than
+    /// [`crate::MAX_JSON_BYTES`].
     pub fn from_json(json: &str) -> Result<Self, Error> {
         let c: NewCard = parse_json("card", json)?;
         c.plan.validate("card.plan")?;
@@ -110,6 +111,9 @@ pub struct Card {
     /// What the assess path would otherwise recompute for every card; see
     /// [`Memo`]. Not part of the card's value: not stored, not compared.
     pub(crate) memo: Cached<Memo>,
+    /// Calendar conversions of the instants behind the memo, reused while those
+    /// instants and the time zone stay the same.
+    pub(crate) anchors: Cached<Anchors>,
 }
 
 /// A value that is a cache, not part of what it is stored in: any two compare
@@ -144,9 +148,10 @@ impl ScheduleKey {
     }
 }
 
-/// The card's schedule and calendar anchors under a [`ScheduleKey`], refreshed
-/// after every change to the card, so that assessing does one calendar conversion
-/// (of the instant assessed) instead of several.
+/// The card's schedule and calendar anchors under a [`ScheduleKey`], made after
+/// every change to the card (and dropped when a change begins), so that assessing
+/// does one calendar conversion (of the instant assessed) instead of several, and
+/// applying an event does not recompute the schedule to learn that nothing is due.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Memo {
     pub(crate) key: ScheduleKey,
@@ -157,25 +162,61 @@ pub(crate) struct Memo {
     pub(crate) plan_end: Civil,
 }
 
+/// Instants of the card in the billing calendar, with the instants and time zone
+/// they were converted from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Anchors {
+    offset: i32,
+    unused_src: Option<Instant>,
+    unused: Option<Civil>,
+    end_src: Instant,
+    end: Civil,
+}
+
 impl Card {
-    /// The memo under `p`, computed.
-    pub(crate) fn memo_under(&self, p: &Policy) -> Memo {
+    /// The memo under `p`, computed (reusing the calendar anchors when their
+    /// instants have not changed), and the anchors it used.
+    pub(crate) fn memo_under(&self, p: &Policy) -> (Memo, Anchors) {
         let tz = p.timezone;
-        Memo {
+        let unused_src = self.last_traffic.or(self.activated_at);
+        let anchors = match self.anchors.0 {
+            Some(a)
+                if a.offset == tz.0.local_minus_utc()
+                    && a.unused_src == unused_src
+                    && a.end_src == self.plan.end =>
+            {
+                a
+            }
+            _ => Anchors {
+                offset: tz.0.local_minus_utc(),
+                unused_src,
+                unused: unused_src.map(|t| Civil::of(t, tz)),
+                end_src: self.plan.end,
+                end: Civil::of(self.plan.end, tz),
+            },
+        };
+        let memo = Memo {
             key: ScheduleKey::of(p),
-            next: self.next_due(p),
+            next: self.next_due_from(p, anchors.unused),
             retention_ends: self.retention_ends(p),
-            unused_since: self
-                .last_traffic
-                .or(self.activated_at)
-                .map(|t| Civil::of(t, tz)),
-            plan_end: Civil::of(self.plan.end, tz),
-        }
+            unused_since: anchors.unused,
+            plan_end: anchors.end,
+        };
+        (memo, anchors)
     }
 
     /// Recomputes the memo for `p` (after every change to the card).
     pub(crate) fn refresh_memo(&mut self, p: &Policy) {
-        self.memo = Cached(Some(self.memo_under(p)));
+        let (memo, anchors) = self.memo_under(p);
+        self.memo = Cached(Some(memo));
+        self.anchors = Cached(Some(anchors));
+    }
+
+    /// Makes sure the memo describes the card as it is under `p`.
+    pub(crate) fn ensure_memo(&mut self, p: &Policy) {
+        if self.memo_for(ScheduleKey::of(p)).is_none() {
+            self.refresh_memo(p);
+        }
     }
 
     /// Prepares a card for fast assessment under `policy`: computes what assessing
@@ -218,6 +259,7 @@ impl Card {
             retention: None,
             replaced_by: None,
             memo: Cached(None),
+            anchors: Cached(None),
         })
     }
 
@@ -285,7 +327,8 @@ impl Card {
     /// # Errors
     /// [`Error::InvalidInput`] naming the field for malformed JSON, an unknown
     /// field, a `version` this library does not read, or a state that is not
-    /// self-consistent (a hold without its data, a plan that ends before it starts).
+    /// self-consistent (a hold without its data, a plan that ends before it starts);
+    /// JSON longer than [`crate::MAX_JSON_BYTES`].
     pub fn from_json(json: &str) -> Result<Card, Error> {
         let s: StateJson = parse_json("state", json)?;
         s.try_into()
@@ -428,6 +471,7 @@ impl TryFrom<StateJson> for Card {
             retention: s.retention,
             replaced_by: s.replaced_by,
             memo: Cached(None),
+            anchors: Cached(None),
         })
     }
 }

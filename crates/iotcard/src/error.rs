@@ -212,15 +212,78 @@ fn extract_value(msg: &str) -> String {
     "?".to_owned()
 }
 
-/// Parses JSON into `T`, naming the failing field in the error.
+/// The longest JSON text accepted for one object: a policy, a new card, a plan,
+/// an event or a stored card state (1 MiB; a real one is under 2 KiB). Longer
+/// text is refused with `invalid_input` before it is parsed.
+pub const MAX_JSON_BYTES: usize = 1 << 20;
+
+/// The longest JSON text accepted for a fleet line ([`crate::fleet::FleetEntry`]:
+/// up to [`crate::fleet::MAX_EVENTS_PER_CARD`] events of about 256 bytes) and
+/// for a scenario file (256 MiB).
+pub const MAX_LOG_JSON_BYTES: usize = 256 << 20;
+
+/// Parses JSON of at most [`MAX_JSON_BYTES`] into `T`, naming the failing field
+/// in the error.
 pub(crate) fn parse_json<'de, T: serde::Deserialize<'de>>(
     what: &str,
     json: &'de str,
 ) -> Result<T, Error> {
+    parse_json_limited(what, json, MAX_JSON_BYTES, "MAX_JSON_BYTES")
+}
+
+/// [`parse_json`] with another length limit (named in the error).
+pub(crate) fn parse_json_limited<'de, T: serde::Deserialize<'de>>(
+    what: &str,
+    json: &'de str,
+    limit: usize,
+    limit_name: &str,
+) -> Result<T, Error> {
+    if json.len() > limit {
+        return Err(Error::invalid(
+            what,
+            format!("({} bytes of JSON)", json.len()),
+            format!("longer than the limit of {limit} bytes (iotcard::{limit_name})"),
+        ));
+    }
+    // Valid input takes the fast path; only a failure is parsed again with path
+    // tracking, which costs about a third more, to name the failing field.
+    if let Ok(value) = serde_json::from_str(json) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_str(json);
     let value: T =
         serde_path_to_error::deserialize(&mut de).map_err(|e| Error::from_json(what, &e))?;
     de.end()
         .map_err(|e| Error::invalid(what, "…", e.to_string()))?;
     Ok(value)
+}
+
+/// Reads a JSON string and parses it with `parse`: without allocating when the
+/// string has no escapes (serde's `Cow<str>` always allocates), and turning an
+/// [`Error::InvalidInput`] into a serde error that [`Error::from_json`] reads back
+/// with the field's path.
+pub(crate) fn de_str<'de, D, T>(d: D, parse: fn(&str) -> Result<T, Error>) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Visit<T>(fn(&str) -> Result<T, Error>);
+
+    impl<T> serde::de::Visitor<'_> for Visit<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
+            (self.0)(v).map_err(|e| match e {
+                Error::InvalidInput { value, reason, .. } => {
+                    E::custom(format!("invalid value: string {value}: {reason}"))
+                }
+                other => E::custom(other),
+            })
+        }
+    }
+
+    d.deserialize_str(Visit(parse))
 }

@@ -1,7 +1,7 @@
 //! Events: what happens to a card (the event table of `scenarios.md`).
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::parse_json;
 use crate::hold::Hold;
@@ -84,13 +84,11 @@ pub enum Event {
     Cancel,
 }
 
-/// The JSON form of [`Event`]. Events without fields are empty struct variants
-/// here: serde's internally tagged unit variants would accept unknown fields
-/// (`{"type": "cancel", "typo": 1}`) silently. It is read externally tagged
-/// (`{"charge": {"amount": 5}}`, see [`Event`]'s `Deserialize`) so that errors
-/// keep the path of the failing field, which internally tagged enums lose.
-#[derive(Clone, Copy, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+/// The written form of [`Event`], serialized externally tagged
+/// (`{"charge": {"amount": 5}}`) and then flattened to `{"type": "charge",
+/// "amount": 5}` by [`Event`]'s `Serialize`.
+#[derive(Clone, Copy, Serialize)]
+#[serde(rename_all = "snake_case")]
 enum EventJson {
     Activate {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -134,31 +132,166 @@ enum EventJson {
     Cancel {},
 }
 
+/// Every field any event has, for reading an event in one pass: serde's
+/// internally tagged enums buffer the whole object (slow) and lose the path of
+/// the failing field, and their unit variants accept unknown fields. Which
+/// fields belong to which `type` is checked after, naming the field.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventFields {
+    #[serde(rename = "type")]
+    kind: EventType,
+    imei: Option<Imei>,
+    bytes: Option<u64>,
+    region: Option<Region>,
+    amount: Option<i64>,
+    plan: Option<Plan>,
+    hold: Option<Hold>,
+    #[serde(default, with = "rfc3339::option")]
+    until: Option<Instant>,
+    iccid: Option<Iccid>,
+}
+
+/// The event types, as in JSON.
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum EventType {
+    Activate,
+    Usage,
+    Charge,
+    Payment,
+    TopUp,
+    ManualSuspend,
+    ManualResume,
+    Renew,
+    Rebind,
+    OperatorRelease,
+    Maintenance,
+    ReportLost,
+    Replace,
+    Cancel,
+}
+
+impl EventFields {
+    /// Which fields were given.
+    fn present(&self) -> [(&'static str, bool); 8] {
+        [
+            ("imei", self.imei.is_some()),
+            ("bytes", self.bytes.is_some()),
+            ("region", self.region.is_some()),
+            ("amount", self.amount.is_some()),
+            ("plan", self.plan.is_some()),
+            ("hold", self.hold.is_some()),
+            ("until", self.until.is_some()),
+            ("iccid", self.iccid.is_some()),
+        ]
+    }
+
+    /// The event, or the name of the first field that is missing or does not
+    /// belong to the type.
+    fn into_event(self) -> Result<Event, String> {
+        fn need<T>(v: Option<T>, name: &str) -> Result<T, String> {
+            v.ok_or_else(|| format!("missing field `{name}`"))
+        }
+        let present = self.present();
+        let EventFields {
+            kind,
+            imei,
+            bytes,
+            region,
+            amount,
+            plan,
+            hold,
+            until,
+            iccid,
+        } = self;
+        let (event, allowed): (Event, &[&str]) = match kind {
+            EventType::Activate => (Event::Activate { imei }, &["imei"]),
+            EventType::Usage => (
+                Event::Usage {
+                    bytes: need(bytes, "bytes")?,
+                    imei,
+                    region,
+                },
+                &["bytes", "imei", "region"],
+            ),
+            EventType::Charge => (
+                Event::Charge {
+                    amount: need(amount, "amount")?,
+                },
+                &["amount"],
+            ),
+            EventType::Payment => (
+                Event::Payment {
+                    amount: need(amount, "amount")?,
+                },
+                &["amount"],
+            ),
+            EventType::TopUp => (
+                Event::TopUp {
+                    bytes: need(bytes, "bytes")?,
+                },
+                &["bytes"],
+            ),
+            EventType::ManualSuspend => (Event::ManualSuspend, &[]),
+            EventType::ManualResume => (Event::ManualResume, &[]),
+            EventType::Renew => (
+                Event::Renew {
+                    plan: need(plan, "plan")?,
+                },
+                &["plan"],
+            ),
+            EventType::Rebind => (
+                Event::Rebind {
+                    imei: need(imei, "imei")?,
+                },
+                &["imei"],
+            ),
+            EventType::OperatorRelease => (
+                Event::OperatorRelease {
+                    hold: need(hold, "hold")?,
+                },
+                &["hold"],
+            ),
+            EventType::Maintenance => (
+                Event::Maintenance {
+                    until: need(until, "until")?,
+                },
+                &["until"],
+            ),
+            EventType::ReportLost => (Event::ReportLost, &[]),
+            EventType::Replace => (
+                Event::Replace {
+                    iccid: need(iccid, "iccid")?,
+                },
+                &["iccid"],
+            ),
+            EventType::Cancel => (Event::Cancel, &[]),
+        };
+        if let Some((name, _)) = present
+            .iter()
+            .find(|(name, here)| *here && !allowed.contains(name))
+        {
+            return Err(format!(
+                "invalid value at `{name}`: unknown field `{name}` for `{}`, expected {}",
+                event.kind(),
+                if allowed.is_empty() {
+                    "no fields".to_owned()
+                } else {
+                    allowed.join(", ")
+                }
+            ));
+        }
+        Ok(event)
+    }
+}
+
 impl<'de> Deserialize<'de> for Event {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::Error as _;
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let ty = match map.remove("type") {
-            Some(Value::String(t)) => t,
-            Some(other) => {
-                return Err(D::Error::custom(format!(
-                    "invalid value at `type`: {other}: must be a string"
-                )));
-            }
-            None => return Err(D::Error::custom("missing field `type`")),
-        };
-        let ext = Value::Object(Map::from_iter([(ty, Value::Object(map))]));
-        serde_path_to_error::deserialize::<_, EventJson>(ext)
-            .map(Event::from)
-            .map_err(|e| {
-                // The path starts with the variant (`charge.amount`); drop it.
-                let path = e.path().to_string();
-                let field = match path.split_once('.') {
-                    Some((_, f)) if !f.is_empty() => f,
-                    _ => "type",
-                };
-                D::Error::custom(format!("invalid value at `{field}`: {}", e.inner()))
-            })
+        EventFields::deserialize(d)?
+            .into_event()
+            .map_err(D::Error::custom)
     }
 }
 
@@ -181,35 +314,6 @@ impl Serialize for Event {
             }
         }
         map.end()
-    }
-}
-
-impl From<EventJson> for Event {
-    fn from(e: EventJson) -> Event {
-        match e {
-            EventJson::Activate { imei } => Event::Activate { imei },
-            EventJson::Usage {
-                bytes,
-                imei,
-                region,
-            } => Event::Usage {
-                bytes,
-                imei,
-                region,
-            },
-            EventJson::Charge { amount } => Event::Charge { amount },
-            EventJson::Payment { amount } => Event::Payment { amount },
-            EventJson::TopUp { bytes } => Event::TopUp { bytes },
-            EventJson::ManualSuspend {} => Event::ManualSuspend,
-            EventJson::ManualResume {} => Event::ManualResume,
-            EventJson::Renew { plan } => Event::Renew { plan },
-            EventJson::Rebind { imei } => Event::Rebind { imei },
-            EventJson::OperatorRelease { hold } => Event::OperatorRelease { hold },
-            EventJson::Maintenance { until } => Event::Maintenance { until },
-            EventJson::ReportLost {} => Event::ReportLost,
-            EventJson::Replace { iccid } => Event::Replace { iccid },
-            EventJson::Cancel {} => Event::Cancel,
-        }
     }
 }
 
@@ -267,7 +371,8 @@ impl Event {
     ///
     /// # Errors
     /// [`Error::InvalidInput`] naming the field: malformed JSON, an unknown type or
-    /// field, a bad identifier, or a value out of range (see [`Event::validate`]).
+    /// field, a bad identifier, or a value out of range (see [`Event::validate`]);
+    /// JSON longer than [`crate::MAX_JSON_BYTES`].
     pub fn from_json(json: &str) -> Result<Self, Error> {
         let e: Event = parse_json("event", json)?;
         e.validate()?;

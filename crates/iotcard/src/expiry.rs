@@ -4,7 +4,7 @@
 //! due at the start of each started retention month (R4.4), and cancellation at the
 //! end of retention (R4.5).
 
-use crate::card::{Card, QuotaPeriod, Retention};
+use crate::card::{Card, Retention};
 use crate::change::{Effect, Rule, Sink};
 use crate::hold::Hold;
 use crate::plan::Plan;
@@ -99,13 +99,7 @@ impl Card {
             ));
         }
         self.plan = *plan;
-        if let Some(q) = self.period {
-            // A renewal that keeps the period boundaries keeps its usage.
-            let fresh = QuotaPeriod::at(plan, st.at, p.timezone)?;
-            if fresh.start != q.start || fresh.end != q.end {
-                self.period = Some(fresh);
-            }
-        }
+        self.requota(p, st)?;
         self.lift(Hold::Expired, Rule::R4_3, st);
         Ok(())
     }

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 use crate::card::{Card, NewCard};
-use crate::error::parse_json;
+use crate::error::{MAX_LOG_JSON_BYTES, parse_json_limited};
 use crate::event::TimedEvent;
 use crate::policy::Policy;
 use crate::{Error, Instant};
@@ -39,9 +39,12 @@ impl FleetEntry {
     /// Parses one line and validates the card and every event.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] naming the field (`entry.events[3].event.amount`).
+    /// [`Error::InvalidInput`] naming the field (`entry.events[3].event.amount`);
+    /// more than [`MAX_EVENTS_PER_CARD`] events; a line longer than
+    /// [`crate::MAX_LOG_JSON_BYTES`].
     pub fn from_json(json: &str) -> Result<FleetEntry, Error> {
-        let e: FleetEntry = parse_json("entry", json)?;
+        let e: FleetEntry =
+            parse_json_limited("entry", json, MAX_LOG_JSON_BYTES, "MAX_LOG_JSON_BYTES")?;
         e.card.plan.validate("entry.card.plan")?;
         if e.events.len() > MAX_EVENTS_PER_CARD {
             return Err(Error::invalid(
@@ -83,7 +86,7 @@ impl FleetEntry {
                 continue;
             }
             if let Some(new) = card
-                .apply_in_place(policy, t.at, &t.event, &mut changes)
+                .apply_unprepared(policy, t.at, &t.event, &mut changes)
                 .map_err(|e| (i, e))?
             {
                 replaced.push(std::mem::replace(&mut card, new));

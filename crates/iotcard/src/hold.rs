@@ -50,14 +50,7 @@ macro_rules! named_enum {
 
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
-                $name::from_name(&s).map_err(|_| {
-                    serde::de::Error::custom(format!(
-                        "invalid value: string {s:?}: unknown {}; expected one of: {}",
-                        $what,
-                        [$($s),+].join(", ")
-                    ))
-                })
+                crate::error::de_str(d, $name::from_name)
             }
         }
     };

@@ -99,13 +99,7 @@ macro_rules! digit_id {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-                $name::parse(&s).map_err(|e| match e {
-                    Error::InvalidInput { value, reason, .. } => {
-                        serde::de::Error::custom(format!("invalid value: string {value}: {reason}"))
-                    }
-                    other => serde::de::Error::custom(other),
-                })
+                crate::error::de_str(d, $name::parse)
             }
         }
     };
@@ -298,13 +292,7 @@ impl Serialize for Region {
 
 impl<'de> Deserialize<'de> for Region {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Region::parse(&s).map_err(|e| match e {
-            Error::InvalidInput { value, reason, .. } => {
-                serde::de::Error::custom(format!("invalid value: string {value}: {reason}"))
-            }
-            other => serde::de::Error::custom(other),
-        })
+        crate::error::de_str(d, Region::parse)
     }
 }
 

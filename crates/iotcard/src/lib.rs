@@ -77,7 +77,7 @@ pub use assess::{Action, Actions, Assessment, Assessor};
 pub use call_restriction::{CallCause, CallRestriction, call_restriction};
 pub use card::{Card, NewCard, STATE_VERSION};
 pub use change::{Cause, Change, ChangeKind, Discard, Effect, Rule, Scheduled, Sink};
-pub use error::{Error, HoldName};
+pub use error::{Error, HoldName, MAX_JSON_BYTES, MAX_LOG_JSON_BYTES};
 pub use event::{Event, TimedEvent};
 pub use hold::{Hold, Holds, Service, Services};
 pub use ids::{Iccid, Imei, Msisdn, Region, Regions, luhn_check_digit};

@@ -2,7 +2,7 @@
 //! instant, assess (in [`crate::assess`]). Each takes the card by reference and
 //! returns a new one: a refused event leaves the card exactly as it was.
 
-use crate::card::Card;
+use crate::card::{Cached, Card};
 use crate::change::{Cause, Change, Sink};
 use crate::event::Event;
 use crate::policy::Policy;
@@ -95,14 +95,27 @@ impl Card {
         event: &Event,
         changes: &mut Vec<Change>,
     ) -> Result<Option<Card>, Error> {
+        let mut replacement = self.apply_unprepared(policy, at, event, changes)?;
+        self.ensure_memo(policy);
+        if let Some(new) = replacement.as_mut() {
+            new.ensure_memo(policy);
+        }
+        Ok(replacement)
+    }
+
+    /// [`Card::apply_in_place`] without refreshing the schedule memo: for
+    /// replaying a log, which prepares the card once at the end.
+    pub(crate) fn apply_unprepared(
+        &mut self,
+        policy: &Policy,
+        at: Instant,
+        event: &Event,
+        changes: &mut Vec<Change>,
+    ) -> Result<Option<Card>, Error> {
         let mark = changes.len();
         let mut next = self.clone();
         match next.apply_mut(policy, at, event, changes) {
-            Ok(mut replacement) => {
-                next.refresh_memo(policy);
-                if let Some(new) = replacement.as_mut() {
-                    new.refresh_memo(policy);
-                }
+            Ok(replacement) => {
                 *self = next;
                 Ok(replacement)
             }
@@ -144,6 +157,8 @@ impl Card {
         if needs_activation && self.activated_at.is_none() {
             return Err(Error::NotActivated { event: kind });
         }
+        // The event changes the card: its memo no longer describes it.
+        self.memo = Cached(None);
         let mut st = Step {
             at,
             cause: Cause::Event(kind),
@@ -176,7 +191,9 @@ impl Card {
             Event::Cancel => self.cancel(&mut st),
         }
         // Changes that fell due at `at` because of the event (e.g. expiry of a card
-        // activated after its plan ended).
+        // activated after its plan ended); the memo made here is what the next
+        // event's advance reads.
+        self.refresh_memo(p);
         self.run_due(p, at, out)?;
         if let Some(new) = replacement.as_mut() {
             new.run_due(p, at, out)?;
@@ -236,7 +253,7 @@ impl Card {
         let mut next = self.clone();
         match next.advance_mut(policy, to, changes) {
             Ok(()) => {
-                next.refresh_memo(policy);
+                next.ensure_memo(policy);
                 *self = next;
                 Ok(())
             }

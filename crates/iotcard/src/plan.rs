@@ -40,7 +40,8 @@ impl Plan {
     /// Parses and validates a plan (the `plan` object of `scenarios.md`).
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] naming the field (`plan.end`, `plan.period`).
+    /// [`Error::InvalidInput`] naming the field (`plan.end`, `plan.period`); JSON
+    /// longer than [`crate::MAX_JSON_BYTES`].
     ///
     /// ```
     /// let p = iotcard::Plan::from_json(r#"{"start": "2026-01-01T00:00:00+08:00",

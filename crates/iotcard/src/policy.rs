@@ -77,7 +77,8 @@ impl Policy {
     ///
     /// # Errors
     /// [`Error::InvalidInput`] naming the field for malformed JSON, an unknown
-    /// field, a wrong type, or a value out of range (see [`Policy::validate`]).
+    /// field, a wrong type, or a value out of range (see [`Policy::validate`]);
+    /// JSON longer than [`crate::MAX_JSON_BYTES`].
     pub fn from_json(json: &str) -> Result<Self, Error> {
         let p: Policy = parse_json("policy", json)?;
         p.validate()?;

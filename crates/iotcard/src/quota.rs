@@ -147,6 +147,35 @@ impl Card {
         Ok(())
     }
 
+    /// After a renewal replaced the plan: a renewal that keeps the quota period's
+    /// boundaries keeps its usage; one that moves them starts a fresh period, and
+    /// `over_quota` lifts (R2.3: a new quota period has started). Then the hold
+    /// follows the new quota: within it lifts `over_quota` at once (R2.4, as a
+    /// data package does); beyond it, with auto-suspend, puts it on (R2.2).
+    pub(crate) fn requota<S: Sink>(
+        &mut self,
+        p: &Policy,
+        st: &mut Step<'_, S>,
+    ) -> Result<(), Error> {
+        let Some(q) = self.period else {
+            return Ok(());
+        };
+        let fresh = QuotaPeriod::at(&self.plan, st.at, p.timezone)?;
+        if fresh.start != q.start || fresh.end != q.end {
+            self.period = Some(fresh);
+            self.lift(Hold::OverQuota, Rule::R2_3, st);
+            return Ok(());
+        }
+        if q.exceeded(&self.plan) {
+            if self.auto_suspend {
+                self.put(Hold::OverQuota, Rule::R2_2, st);
+            }
+        } else {
+            self.lift(Hold::OverQuota, Rule::R2_4, st);
+        }
+        Ok(())
+    }
+
     /// R2.3: the scheduled lift at the start of the next quota period.
     pub(crate) fn next_quota_period<S: Sink>(
         &mut self,

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::card::{Card, NewCard};
-use crate::error::parse_json;
+use crate::error::{MAX_LOG_JSON_BYTES, parse_json_limited};
 use crate::event::Event;
 use crate::policy::Policy;
 use crate::time::{parse_instant, rfc3339};
@@ -119,9 +119,11 @@ pub const EXPECT_FIELDS: [&str; 14] = [
 ///
 /// # Errors
 /// [`Error::InvalidInput`] naming the field for malformed JSON, unknown fields,
-/// a bad policy or card, or a step that is neither an event nor an expectation.
+/// a bad policy or card, or a step that is neither an event nor an expectation;
+/// a file longer than [`crate::MAX_LOG_JSON_BYTES`].
 pub fn parse(json: &str) -> Result<Scenario, Error> {
-    let s: Scenario = parse_json("scenario", json)?;
+    let s: Scenario =
+        parse_json_limited("scenario", json, MAX_LOG_JSON_BYTES, "MAX_LOG_JSON_BYTES")?;
     s.policy.validate()?;
     s.card.plan.validate("scenario.card.plan")?;
     for (i, st) in s.steps.iter().enumerate() {

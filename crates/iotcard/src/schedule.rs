@@ -5,17 +5,28 @@
 //! The next change is computed from the state, never by stepping through time, so
 //! advancing over ten idle years costs what a month does.
 
-use crate::card::Card;
+use crate::card::{Cached, Card, ScheduleKey};
 use crate::change::{Cause, ChangeKind, Scheduled, Sink};
 use crate::hold::Hold;
 use crate::policy::Policy;
 use crate::step::Step;
+use crate::time::Civil;
 use crate::{Error, Instant};
 
 impl Card {
     /// The earliest scheduled change, whether due or not. Only activated,
     /// non-terminal cards have any.
     pub(crate) fn next_due(&self, p: &Policy) -> Option<Scheduled> {
+        self.next_due_from(p, None)
+    }
+
+    /// [`Card::next_due`], given the last traffic (or activation) already in the
+    /// billing calendar when known.
+    pub(crate) fn next_due_from(
+        &self,
+        p: &Policy,
+        unused_since: Option<Civil>,
+    ) -> Option<Scheduled> {
         if self.terminal.is_some() || self.activated_at.is_none() {
             return None;
         }
@@ -40,7 +51,10 @@ impl Card {
         if h.contains(Hold::Maintenance) {
             consider(self.maintenance_until, ChangeKind::LiftMaintenance);
         }
-        consider(self.dormancy_due(p), ChangeKind::DormancyCancel);
+        consider(
+            self.dormancy_due(p, unused_since),
+            ChangeKind::DormancyCancel,
+        );
         best
     }
 
@@ -94,12 +108,20 @@ impl Card {
         to: Instant,
         out: &mut S,
     ) -> Result<(), Error> {
-        while let Some(s) = self.next_due(p) {
-            if s.at > to {
-                break;
+        let key = ScheduleKey::of(p);
+        loop {
+            // The memo, while the card has not changed since it was made.
+            let next = match self.memo_for(key) {
+                Some(m) => m.next,
+                None => self.next_due(p),
+            };
+            match next {
+                Some(s) if s.at <= to => {
+                    self.memo = Cached(None);
+                    self.run_scheduled(p, s, out)?;
+                }
+                _ => return Ok(()),
             }
-            self.run_scheduled(p, s, out)?;
         }
-        Ok(())
     }
 }

@@ -49,8 +49,13 @@ pub fn parse_instant(field: &str, s: &str) -> Result<Instant, Error> {
 }
 
 /// Formats an instant as RFC 3339 in the given offset (seconds, or more digits
-/// when the instant has a fraction).
+/// when the instant has a fraction). An instant whose local time in `tz` is
+/// beyond chrono's range (within a day of its ends) is written in UTC.
 pub fn format_instant(t: Instant, tz: FixedOffset) -> String {
+    // chrono's `to_rfc3339` on such a local time panics.
+    if t.naive_utc().checked_add_offset(tz).is_none() {
+        return t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    }
     t.with_timezone(&tz)
         .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
@@ -64,13 +69,7 @@ pub(crate) mod rfc3339 {
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Instant, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        super::parse_instant("instant", &s).map_err(|e| match e {
-            crate::Error::InvalidInput { value, reason, .. } => {
-                serde::de::Error::custom(format!("invalid value: string {value}: {reason}"))
-            }
-            other => serde::de::Error::custom(other),
-        })
+        crate::error::de_str(d, |s| super::parse_instant("instant", s))
     }
 
     /// The same for `Option<Instant>` (null allowed).
@@ -165,13 +164,7 @@ impl Serialize for TimeZone {
 
 impl<'de> Deserialize<'de> for TimeZone {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        TimeZone::parse(&s).map_err(|e| match e {
-            Error::InvalidInput { value, reason, .. } => {
-                serde::de::Error::custom(format!("invalid value: string {value}: {reason}"))
-            }
-            other => serde::de::Error::custom(other),
-        })
+        crate::error::de_str(d, TimeZone::parse)
     }
 }
 
@@ -268,7 +261,12 @@ impl Civil {
 /// assert_eq!(r, parse_instant("t", "2027-02-28T12:00:00+08:00").unwrap());
 /// ```
 pub fn add_months(t: Instant, n: u32, tz: TimeZone) -> Option<Instant> {
-    Civil::of(t, tz).plus_months(n).instant(tz)
+    add_months_civil(Civil::of(t, tz), n, tz)
+}
+
+/// [`add_months`] from an instant already converted to `tz`'s calendar.
+pub(crate) fn add_months_civil(c: Civil, n: u32, tz: TimeZone) -> Option<Instant> {
+    c.plus_months(n).instant(tz)
 }
 
 /// Whole calendar months from `from` to `to` in `tz`: the largest `m` with

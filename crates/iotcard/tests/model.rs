@@ -522,13 +522,22 @@ impl RefCard {
                 }
                 // Decision (core, comment in expiry.rs `renew`): a renewal that
                 // changes the quota period boundaries at `at` starts a fresh period.
+                // Then the hold follows the new quota (R2.3 for a fresh period,
+                // R2.4 back within quota, R2.2 beyond it with auto-suspend).
                 let off = offset(p);
-                if self.activated.is_some()
-                    && quota_period(&self.plan, at, off) != quota_period(&plan, at, off)
-                {
+                let moved = self.activated.is_some()
+                    && quota_period(&self.plan, at, off) != quota_period(&plan, at, off);
+                if moved {
                     self.ledger.clear();
                 }
                 self.plan = plan;
+                if self.activated.is_some() {
+                    if moved || !self.over_quota_at(p, at) {
+                        self.lift(Hold::OverQuota);
+                    } else if self.auto_suspend {
+                        self.put(Hold::OverQuota);
+                    }
+                }
                 self.lift(Hold::Expired);
             }
             Event::Rebind { imei } => {

@@ -428,7 +428,8 @@ fn lift_allowed(policy: &Policy, hold: Hold, rule: Rule, cause: Cause) -> bool {
     match (hold, rule, cause) {
         (Hold::Manual, Rule::R1_2, E("manual_resume"))
         | (Hold::OverQuota, Rule::R2_3, S(ChangeKind::LiftOverQuota))
-        | (Hold::OverQuota, Rule::R2_4, E("top_up"))
+        | (Hold::OverQuota, Rule::R2_4, E("top_up" | "renew"))
+        | (Hold::OverQuota, Rule::R2_3, E("renew"))
         | (Hold::Arrears, Rule::R3_2, E("manual_resume"))
         | (Hold::LowBalance, Rule::R3_3, E("payment"))
         | (Hold::Expired, Rule::R4_3, E("renew"))
@@ -446,7 +447,7 @@ fn put_allowed(hold: Hold, rule: Rule, cause: Cause) -> bool {
     matches!(
         (hold, rule, cause),
         (Hold::Manual, Rule::R1_2, E("manual_suspend"))
-            | (Hold::OverQuota, Rule::R2_2, E("usage"))
+            | (Hold::OverQuota, Rule::R2_2, E("usage" | "renew"))
             | (Hold::Arrears, Rule::R3_1, E("charge" | "activate"))
             | (
                 Hold::LowBalance,
