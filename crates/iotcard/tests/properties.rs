@@ -427,9 +427,8 @@ fn lift_allowed(policy: &Policy, hold: Hold, rule: Rule, cause: Cause) -> bool {
     use Cause::{Event as E, Scheduled as S};
     match (hold, rule, cause) {
         (Hold::Manual, Rule::R1_2, E("manual_resume"))
-        | (Hold::OverQuota, Rule::R2_3, S(ChangeKind::LiftOverQuota))
+        | (Hold::OverQuota, Rule::R2_3, S(ChangeKind::LiftOverQuota) | E("renew"))
         | (Hold::OverQuota, Rule::R2_4, E("top_up" | "renew"))
-        | (Hold::OverQuota, Rule::R2_3, E("renew"))
         | (Hold::Arrears, Rule::R3_2, E("manual_resume"))
         | (Hold::LowBalance, Rule::R3_3, E("payment"))
         | (Hold::Expired, Rule::R4_3, E("renew"))
