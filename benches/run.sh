@@ -19,7 +19,7 @@ if ! target/py-venv/bin/python -c "import iotcard" 2>/dev/null; then
     bash bindings/python/run-tests.sh
 fi
 target/py-venv/bin/python -m pip install --quiet --disable-pip-version-check -r benches/python/requirements.txt
-target/py-venv/bin/python benches/python/bench_python.py --json "$out/python.json"
+target/py-venv/bin/python benches/python/bench_python.py > "$out/python.json"
 
 echo "== the command"
 cargo build --release --locked -p iotcard-cli
