@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The C suite of iotcard-ffi: builds the library with cargo, checks that the
 # committed header is current, compiles the C tests (C11 and C++17) and the
-# example against it, and runs them under valgrind (any error or leak fails).
+# example against it, and runs them under valgrind (any error or leak fails);
+# then runs the C tests again built with AddressSanitizer + UndefinedBehavior-
+# Sanitizer, the threaded test under ThreadSanitizer and under helgrind.
 # Ends with one line "N passed, N failed"; exits non-zero if anything failed.
 #
 # Runnable from any directory: bash bindings/c/run-tests.sh
@@ -88,19 +90,36 @@ compile() {
 compile test_api "$CC" "${cflags[@]}" "$here/tests/test_api.c" -o "$work/test_api" "${dynamic[@]}" -pthread
 compile test_api_cpp "$CXX" "${cxxflags[@]}" "$here/tests/test_api.c" -x none -o "$work/test_api_cpp" "${static[@]}"
 compile test_scenarios "$CC" "${cflags[@]}" "$here/tests/test_scenarios.c" -o "$work/test_scenarios" "${dynamic[@]}"
+compile test_threads "$CC" "${cflags[@]}" "$here/tests/test_threads.c" -o "$work/test_threads" "${dynamic[@]}" -pthread
 compile billing "$CC" "${cflags[@]}" "$here/examples/billing.c" -o "$work/billing" "${dynamic[@]}"
+#    The same C tests with the sanitizers compiled in (the Rust library is the
+#    normal build: its allocations go through the sanitizers' malloc, so a
+#    double or foreign free of a library string or handle is caught).
+asan=(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+compile test_api_asan "$CC" "${cflags[@]}" "${asan[@]}" "$here/tests/test_api.c" -o "$work/test_api_asan" "${dynamic[@]}" -pthread
+compile test_scenarios_asan "$CC" "${cflags[@]}" "${asan[@]}" "$here/tests/test_scenarios.c" -o "$work/test_scenarios_asan" "${dynamic[@]}"
+compile test_threads_asan "$CC" "${cflags[@]}" "${asan[@]}" "$here/tests/test_threads.c" -o "$work/test_threads_asan" "${dynamic[@]}" -pthread
+compile test_threads_tsan "$CC" "${cflags[@]}" -fsanitize=thread "$here/tests/test_threads.c" -o "$work/test_threads_tsan" "${dynamic[@]}" -pthread
 
 vg=(valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect)
 export RUST_BACKTRACE=0
 
+# Runs a command line as the test LABEL and adds its counts.
+run_as() {
+    local label="$1" status=0
+    shift
+    echo "== $label"
+    "$@" >"$work/$label.log" 2>&1 || status=$?
+    cat "$work/$label.log"
+    count "$label" "$work/$label.log" "$status"
+}
+
+# Runs $work/NAME under valgrind (memcheck).
 run() {
-    local name="$1" status=0
+    local name="$1"
     shift
     [[ -x "$work/$name" ]] || { fail "$name: not built"; return; }
-    echo "== $name"
-    "${vg[@]}" "$work/$name" "$@" >"$work/$name.log" 2>&1 || status=$?
-    cat "$work/$name.log"
-    count "$name" "$work/$name.log" "$status"
+    run_as "$name" "${vg[@]}" "$work/$name" "$@"
 }
 
 # 4. Run under valgrind.
@@ -116,8 +135,36 @@ if [[ -e "${scenarios[0]}" ]]; then
 else
     fail "test_scenarios: no scenario files in tests/scenarios"
 fi
+run test_threads
 
-# 5. The example, two days in a row (the second loads the first's states), under
+# 5. Sanitizers: AddressSanitizer (with LeakSanitizer) and UndefinedBehavior-
+#    Sanitizer stop at the first error; ThreadSanitizer sees the C side (the
+#    Rust library is not instrumented: that needs a nightly std build), so
+#    helgrind, which sees every access of the library too, runs the threaded
+#    test as well. `setarch -R` (no address randomization) keeps ThreadSanitizer
+#    working on kernels with high-entropy mmap randomization.
+sanitized=(env ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+    TSAN_OPTIONS=halt_on_error=1)
+no_aslr=()
+if command -v setarch >/dev/null 2>&1 && setarch "$(uname -m)" -R true 2>/dev/null; then
+    no_aslr=(setarch "$(uname -m)" -R)
+fi
+for name in test_api_asan test_scenarios_asan test_threads_asan test_threads_tsan; do
+    if [[ ! -x "$work/$name" ]]; then
+        fail "$name: not built"
+    elif [[ "$name" == test_scenarios_asan ]]; then
+        run_as "$name" "${sanitized[@]}" "$work/$name" "${scenarios[@]}"
+    elif [[ "$name" == *_tsan ]]; then
+        run_as "$name" "${sanitized[@]}" "${no_aslr[@]}" "$work/$name"
+    else
+        run_as "$name" "${sanitized[@]}" "$work/$name"
+    fi
+done
+if [[ -x "$work/test_threads" ]]; then
+    run_as test_threads_helgrind valgrind -q --tool=helgrind --error-exitcode=1 "$work/test_threads"
+fi
+
+# 6. The example, two days in a row (the second loads the first's states), under
 #    valgrind, compared with the expected output.
 data="$here/examples/data"
 example_day() {

@@ -585,7 +585,8 @@ iotcard_result iotcard_policy_from_json(const char *json,
                                         struct iotcard_policy **out);
 
 /**
- * Frees a policy. NULL is ignored.
+ * Frees a policy. NULL is ignored (safe to call). Not idempotent: freeing the
+ * same policy twice is undefined behaviour, so set the pointer to NULL after.
  *
  * # Safety
  * `policy` must be NULL or a policy from `iotcard_policy_from_json` that is not
@@ -642,7 +643,8 @@ iotcard_result iotcard_card_from_json(const char *json, size_t json_len, struct 
 iotcard_result iotcard_card_to_json(const struct iotcard_card *card, char **out);
 
 /**
- * Frees a card. NULL is ignored.
+ * Frees a card. NULL is ignored (safe to call). Not idempotent: freeing the
+ * same card twice is undefined behaviour, so set the pointer to NULL after.
  *
  * # Safety
  * `card` must be NULL or a card from this library that is not yet freed and
@@ -834,7 +836,9 @@ iotcard_result iotcard_assess_batch(const struct iotcard_policy *policy,
 
 /**
  * Frees a string returned by this library (`*_to_json`, `*_assess_json`, the
- * changes of `iotcard_card_apply` and `iotcard_card_advance`). NULL is ignored.
+ * changes of `iotcard_card_apply` and `iotcard_card_advance`). NULL is ignored
+ * (safe to call). Not idempotent: freeing the same string twice is undefined
+ * behaviour, so set the pointer to NULL after.
  *
  * # Safety
  * `s` must be NULL or a string returned by this library and not yet freed; it

@@ -126,7 +126,9 @@ pub(crate) unsafe fn copy_out(
 }
 
 /// Frees a string returned by this library (`*_to_json`, `*_assess_json`, the
-/// changes of `iotcard_card_apply` and `iotcard_card_advance`). NULL is ignored.
+/// changes of `iotcard_card_apply` and `iotcard_card_advance`). NULL is ignored
+/// (safe to call). Not idempotent: freeing the same string twice is undefined
+/// behaviour, so set the pointer to NULL after.
 ///
 /// # Safety
 /// `s` must be NULL or a string returned by this library and not yet freed; it

@@ -68,7 +68,8 @@ pub unsafe extern "C" fn iotcard_policy_from_json(
     })
 }
 
-/// Frees a policy. NULL is ignored.
+/// Frees a policy. NULL is ignored (safe to call). Not idempotent: freeing the
+/// same policy twice is undefined behaviour, so set the pointer to NULL after.
 ///
 /// # Safety
 /// `policy` must be NULL or a policy from `iotcard_policy_from_json` that is not
@@ -169,7 +170,8 @@ pub unsafe extern "C" fn iotcard_card_to_json(
     })
 }
 
-/// Frees a card. NULL is ignored.
+/// Frees a card. NULL is ignored (safe to call). Not idempotent: freeing the
+/// same card twice is undefined behaviour, so set the pointer to NULL after.
 ///
 /// # Safety
 /// `card` must be NULL or a card from this library that is not yet freed and

@@ -11,7 +11,8 @@
 //! - Every name starts `iotcard_`; methods are `iotcard_<type>_<verb>`; a
 //!   `const` handle argument is only read.
 //! - Opaque handles [`iotcard_policy`] and [`iotcard_card`], created by
-//!   `_from_json` / `_new` and freed by `_free` (which accepts NULL).
+//!   `_from_json` / `_new` and freed by `_free` (which accepts NULL and is not
+//!   idempotent: a second free of the same pointer is undefined behaviour).
 //! - Every fallible call returns an [`iotcard_result`] (`IOTCARD_RESULT_OK` = 0)
 //!   and writes its outputs only on success; a handle is never left
 //!   half-changed. `iotcard_last_error_message` gives the calling thread's last

@@ -454,6 +454,63 @@ static void test_apply_null_arguments(void) {
     iotcard_policy_free(p);
 }
 
+/* A refused call leaves its handle usable and unchanged: the same state, the
+ * same assessment, and the next call on it works. */
+static void test_refused_calls_leave_handles_usable(void) {
+    iotcard_policy *p = policy_of("{}");
+    iotcard_policy *not_made = (iotcard_policy *)SENTINEL_PTR;
+    iotcard_card *c = active_card(p);
+    iotcard_card *repl = (iotcard_card *)SENTINEL_PTR;
+    int64_t t = at("2026-02-01T00:00:00+08:00");
+    char *before = state(c);
+    char *json_before = NULL;
+    char *json_after = NULL;
+    char *after;
+    iotcard_assessment a;
+
+    CHECK_RESULT(iotcard_card_assess_json(c, p, t, &json_before), IOTCARD_RESULT_OK);
+    /* Refused: bad JSON, a zero amount, out of order, an advance back in time,
+     * an assessment back in time, a policy that is not made. */
+    CHECK_RESULT(iotcard_card_apply(c, p, t, S("{\"type\": \"charge\""), &repl, NULL),
+                 IOTCARD_RESULT_INVALID_INPUT);
+    CHECK_RESULT(iotcard_card_apply(c, p, t, S("{\"type\": \"charge\", \"amount\": 0}"), &repl,
+                                    NULL),
+                 IOTCARD_RESULT_INVALID_INPUT);
+    CHECK_RESULT(iotcard_card_apply(c, p, 0, S("{\"type\": \"cancel\"}"), &repl, NULL),
+                 IOTCARD_RESULT_OUT_OF_ORDER);
+    CHECK_RESULT(iotcard_card_advance(c, p, 0, NULL), IOTCARD_RESULT_OUT_OF_ORDER);
+    CHECK_RESULT(iotcard_card_assess(c, p, 0, &a), IOTCARD_RESULT_OUT_OF_ORDER);
+    CHECK_RESULT(iotcard_policy_from_json(S("{\"low_balance\": -1}"), &not_made),
+                 IOTCARD_RESULT_INVALID_INPUT);
+    CHECK(not_made == (iotcard_policy *)SENTINEL_PTR);
+    CHECK(repl == (iotcard_card *)SENTINEL_PTR);
+
+    /* Unchanged: the same state bytes and the same assessment. */
+    after = state(c);
+    CHECK(strcmp(before, after) == 0);
+    CHECK_RESULT(iotcard_card_assess_json(c, p, t, &json_after), IOTCARD_RESULT_OK);
+    CHECK(json_before != NULL && json_after != NULL && strcmp(json_before, json_after) == 0);
+
+    /* Usable: the card and the policy take the next call. */
+    CHECK_RESULT(iotcard_card_apply(c, p, t, S("{\"type\": \"charge\", \"amount\": 1500}"),
+                                    &repl, NULL),
+                 IOTCARD_RESULT_OK);
+    CHECK(repl == NULL);
+    CHECK_RESULT(iotcard_card_assess(c, p, t, &a), IOTCARD_RESULT_OK);
+    CHECK(a.status == IOTCARD_STATUS_SUSPENDED && a.balance == -500);
+
+    iotcard_string_free(before);
+    iotcard_string_free(after);
+    iotcard_string_free(json_before);
+    iotcard_string_free(json_after);
+    iotcard_card_free(c);
+    iotcard_policy_free(p);
+    /* Every free takes NULL. */
+    iotcard_card_free(NULL);
+    iotcard_policy_free(NULL);
+    iotcard_string_free(NULL);
+}
+
 static void test_apply_replace_returns_the_new_card(void) {
     iotcard_policy *p = policy_of("{}");
     iotcard_card *c = active_card(p);
@@ -787,6 +844,7 @@ int main(void) {
     RUN(test_apply_success_and_changes);
     RUN(test_apply_errors);
     RUN(test_apply_null_arguments);
+    RUN(test_refused_calls_leave_handles_usable);
     RUN(test_apply_replace_returns_the_new_card);
     RUN(test_advance);
     RUN(test_assess_struct);
