@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex, mpsc};
 use indicatif::{ProgressBar, ProgressStyle};
 use iotcard::fleet::FleetEntry;
 use iotcard::{
-    Assessment, Assessor, Card, Hold, Instant, Policy, Status, format_instant, parse_instant,
+    Assessment, Assessor, Card, Hold, Instant, MAX_LOG_JSON_BYTES, Policy, Status, format_instant,
+    parse_instant,
 };
 
 use crate::Format;
@@ -187,11 +188,15 @@ pub(crate) fn run(fleet: &Path, at: &str, policy: Option<&Path>, format: Format)
 /// enough that memory stays flat (a few chunks are in flight at once).
 const CHUNK_LINES: usize = 256;
 
+/// Bytes per unit of work, at most (a chunk closes at the line that passes it).
+const CHUNK_BYTES: usize = 4 << 20;
+
 /// A run of input lines.
 struct Chunk {
     seq: u64,
     first_line: u64,
-    lines: Vec<String>,
+    /// Each line, or why it could not be read (too long, not UTF-8).
+    lines: Vec<Result<String, String>>,
 }
 
 /// What a worker made of a chunk: output rows, error lines, counts.
@@ -279,15 +284,18 @@ fn work(
         };
         let mut result = Ok(());
         for (i, line) in chunk.lines.iter().enumerate() {
-            let text = line.trim();
+            let line_no = chunk.first_line + i as u64;
+            let text = match line {
+                Ok(text) => text.trim(),
+                Err(why) => {
+                    use std::fmt::Write as _;
+                    let _ = writeln!(done.errors, "line {line_no}: {why}");
+                    done.summary.skipped_lines += 1;
+                    continue;
+                }
+            };
             if !text.is_empty() {
-                result = assess_line(
-                    text,
-                    chunk.first_line + i as u64,
-                    assessor,
-                    format,
-                    &mut done,
-                );
+                result = assess_line(text, line_no, assessor, format, &mut done);
                 if result.is_err() {
                     break;
                 }
@@ -299,17 +307,21 @@ fn work(
     }
 }
 
-/// Reads the input in chunks of [`CHUNK_LINES`] and hands them to the workers.
+/// Reads the input in chunks of at most [`CHUNK_LINES`] lines or
+/// [`CHUNK_BYTES`] bytes, and hands them to the workers.
 fn read_chunks(reader: &mut impl BufRead, work_tx: &mpsc::SyncSender<Chunk>) -> io::Result<()> {
     let (mut seq, mut line_no) = (0u64, 0u64);
     loop {
         let mut lines = Vec::with_capacity(CHUNK_LINES);
-        for _ in 0..CHUNK_LINES {
-            let mut buf = String::new();
-            if reader.read_line(&mut buf)? == 0 {
-                break;
+        let mut bytes = 0;
+        while lines.len() < CHUNK_LINES && bytes < CHUNK_BYTES {
+            match read_line_bounded(reader, MAX_LOG_JSON_BYTES)? {
+                None => break,
+                Some(line) => {
+                    bytes += line.as_ref().map_or(0, String::len);
+                    lines.push(line);
+                }
             }
-            lines.push(buf);
         }
         if lines.is_empty() {
             return Ok(());
@@ -326,6 +338,44 @@ fn read_chunks(reader: &mut impl BufRead, work_tx: &mpsc::SyncSender<Chunk>) -> 
         seq += 1;
         line_no += n;
     }
+}
+
+/// Reads one line of at most `limit` bytes. A longer line is skipped to its end
+/// without being kept (memory stays bounded whatever the input), and so is a
+/// line that is not UTF-8: both come back as the reason. `None` at the end.
+fn read_line_bounded(
+    reader: &mut impl BufRead,
+    limit: usize,
+) -> io::Result<Option<Result<String, String>>> {
+    let mut buf = Vec::new();
+    let n = reader
+        .by_ref()
+        .take(limit as u64 + 1)
+        .read_until(b'\n', &mut buf)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if buf.len() > limit && buf.last() != Some(&b'\n') {
+        // Skip the rest of the line.
+        loop {
+            let available = reader.fill_buf()?;
+            if available.is_empty() {
+                break;
+            }
+            if let Some(i) = available.iter().position(|&b| b == b'\n') {
+                reader.consume(i + 1);
+                break;
+            }
+            let all = available.len();
+            reader.consume(all);
+        }
+        return Ok(Some(Err(format!(
+            "longer than the limit of {limit} bytes (iotcard::MAX_LOG_JSON_BYTES); skipped"
+        ))));
+    }
+    Ok(Some(
+        String::from_utf8(buf).map_err(|e| format!("not UTF-8 ({e}); skipped")),
+    ))
 }
 
 /// Reads the fleet in chunks, assesses them on every core, and writes the rows in
@@ -382,4 +432,27 @@ fn assess_stream(
         read?;
         summary
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_line_bounded;
+
+    #[test]
+    fn long_and_non_utf8_lines_are_skipped_to_their_end() {
+        let mut input: &[u8] = b"short\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n\xff\xfe\nlast";
+        let mut lines = Vec::new();
+        while let Some(line) = read_line_bounded(&mut input, 10).expect("in memory") {
+            lines.push(line);
+        }
+        assert_eq!(lines.len(), 4, "{lines:?}");
+        assert_eq!(lines[0].as_deref(), Ok("short\n"));
+        assert!(
+            lines[1]
+                .as_ref()
+                .is_err_and(|e| e.contains("longer than the limit of 10 bytes"))
+        );
+        assert!(lines[2].as_ref().is_err_and(|e| e.contains("not UTF-8")));
+        assert_eq!(lines[3].as_deref(), Ok("last"));
+    }
 }
