@@ -17,9 +17,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use iotcard::Assessor;
 use iotcard::{Card, Event, NewCard, Policy, parse_instant};
 use iotcard_ffi::{
-    iotcard_assess_batch, iotcard_assessment, iotcard_card, iotcard_card_apply,
-    iotcard_card_assess, iotcard_card_free, iotcard_card_new, iotcard_policy, iotcard_policy_free,
-    iotcard_policy_from_json, iotcard_result,
+    iotcard_assess_batch, iotcard_assessment, iotcard_card, iotcard_card_advance,
+    iotcard_card_apply, iotcard_card_assess, iotcard_card_free, iotcard_card_new, iotcard_policy,
+    iotcard_policy_free, iotcard_policy_from_json, iotcard_result,
 };
 
 const CARD: &str = r#"{"iccid": "89860012345678901238", "msisdn": "1440012345678",
@@ -204,9 +204,18 @@ fn bench_fleet(c: &mut Criterion) {
             iotcard_result::Ok
         );
     }
+    // Brought to the instant assessed, as the native cards are by `replay`.
     let c_cards: Vec<*mut iotcard_card> = entries
         .iter()
-        .map(|e| c_card_from_log(e, c_policy))
+        .map(|e| {
+            let card = c_card_from_log(e, c_policy);
+            // SAFETY: a live handle and policy; no change list asked for.
+            let r = unsafe {
+                iotcard_card_advance(card, c_policy, at.timestamp_millis(), std::ptr::null_mut())
+            };
+            assert_eq!(r, iotcard_result::Ok);
+            card
+        })
         .collect();
     let c_const: Vec<*const iotcard_card> = c_cards.iter().map(|&p| p.cast_const()).collect();
     let at_ms = at.timestamp_millis();
@@ -220,6 +229,13 @@ fn bench_fleet(c: &mut Criterion) {
             let a = Assessor::new(&policy, at).unwrap();
             for card in &cards {
                 black_box(a.assess(black_box(card)).unwrap());
+            }
+        });
+    });
+    group.bench_function("native Card::assess per card", |b| {
+        b.iter(|| {
+            for card in &cards {
+                black_box(card.assess(&policy, black_box(at)).unwrap());
             }
         });
     });
