@@ -77,22 +77,28 @@ fn yuan(fen: i64) -> String {
     format!("{sign}{}.{:02}", a / 100, a % 100)
 }
 
-fn row(
-    w: &mut dyn Write,
-    format: Format,
+/// A `--format jsonl` row: where the card came from, then its assessment.
+#[derive(serde::Serialize)]
+struct JsonRow<'a> {
     line: u64,
-    card: &Card,
-    a: &Assessment,
-) -> io::Result<()> {
+    iccid: &'a str,
+    msisdn: &'a str,
+    #[serde(flatten)]
+    assessment: &'a Assessment,
+}
+
+fn row(w: &mut Vec<u8>, format: Format, line: u64, card: &Card, a: &Assessment) -> io::Result<()> {
     match format {
         Format::Jsonl => {
-            let mut v = a.to_json_value();
-            if let Some(o) = v.as_object_mut() {
-                o.insert("line".into(), line.into());
-                o.insert("iccid".into(), card.iccid().as_str().into());
-                o.insert("msisdn".into(), card.msisdn().as_str().into());
-            }
-            writeln!(w, "{v}")
+            let (iccid, msisdn) = (card.iccid(), card.msisdn());
+            let row = JsonRow {
+                line,
+                iccid: iccid.as_str(),
+                msisdn: msisdn.as_str(),
+                assessment: a,
+            };
+            serde_json::to_writer(&mut *w, &row)?;
+            w.write_all(b"\n")
         }
         Format::Table => {
             let holds: Vec<&str> = a.holds.iter().map(Hold::name).collect();

@@ -3,17 +3,20 @@
 
 use std::fmt;
 
-use serde_json::{Map, Value, json};
+use chrono::FixedOffset;
+use serde::Serialize;
+use serde::ser::{SerializeStruct, Serializer};
+use serde_json::Value;
 
-use crate::call_restriction::{CallRestriction, call_restriction};
+use crate::call_restriction::{CallCause, CallRestriction, call_restriction};
 use crate::card::{Card, Memo, ScheduleKey};
-use crate::change::{Discard, Scheduled};
-use crate::hold::{Hold, Holds, Services, bit_set, named_enum};
-use crate::manual::Unmet;
+use crate::change::{ChangeKind, Discard, Scheduled};
+use crate::hold::{Hold, Holds, Service, Services, bit_set, named_enum};
+use crate::manual::{Condition, Unmet};
 use crate::policy::Policy;
 use crate::quota::overage;
 use crate::refund::Refund;
-use crate::remedy::Remedy;
+use crate::remedy::{Remedy, Sentence};
 use crate::status::Status;
 use crate::time::{Civil, TimeZone, format_instant};
 use crate::{Error, Instant};
@@ -117,66 +120,147 @@ impl Assessment {
     /// `at`, `hold_details`, `allowance_bytes`, `maintenance_until` and
     /// `manual_suspend_unmet`).
     pub fn to_json_value(&self) -> Value {
-        let tz = self.timezone.0;
-        let inst =
-            |t: Option<Instant>| t.map_or(Value::Null, |t| Value::String(format_instant(t, tz)));
-        let holds: Vec<&str> = self.holds.iter().map(Hold::name).collect();
-        let details: Vec<Value> = self
-            .holds
-            .iter()
-            .map(|h| {
-                let r = self.remedy(h).unwrap_or(Remedy::ContactOperator);
-                json!({
-                    "hold": h.name(),
-                    "since": inst(self.hold_since(h)),
-                    "remedy": r.name(),
-                    "why": {"zh-CN": h.sentence().zh_cn, "en": h.sentence().en},
-                    "what_to_do": {"zh-CN": r.sentence().zh_cn, "en": r.sentence().en},
-                })
-            })
-            .collect();
-        let remedies: Map<String, Value> = self
-            .holds
-            .iter()
-            .filter_map(|h| Some((h.name().to_owned(), Value::from(self.remedy(h)?.name()))))
-            .collect();
-        let can: Map<String, Value> = Action::ALL
-            .iter()
-            .map(|a| (a.name().to_owned(), Value::Bool(self.can.contains(*a))))
-            .collect();
-        json!({
-            "at": inst(Some(self.at)),
-            "status": self.status.name(),
-            "holds": holds,
-            "hold_details": details,
-            "barred": self.barred.iter().map(super::hold::Service::name).collect::<Vec<_>>(),
-            "balance": self.balance,
-            "usage_bytes": self.usage_bytes,
-            "allowance_bytes": self.allowance_bytes,
-            "overage_bytes": self.overage_bytes,
-            "overage_charge": self.overage_charge,
-            "keep_number_fees": self.keep_number_fees,
-            "retention_ends": inst(self.retention_ends),
-            "maintenance_until": inst(self.maintenance_until),
-            "next": self.next.map_or(Value::Null, |n| json!({"at": format_instant(n.at, tz), "change": n.change.name()})),
-            "can": can,
-            "manual_suspend_unmet": self.manual_suspend_unmet.iter().map(super::manual::Condition::name).collect::<Vec<_>>(),
-            "remedies": remedies,
-            "call_restriction": self.call_restriction.iter().map(super::call_restriction::CallCause::name).collect::<Vec<_>>(),
-            "refund": self.refund,
-        })
+        // Cannot fail: every key is a string.
+        serde_json::to_value(self).unwrap_or(Value::Null)
     }
 
-    /// [`Assessment::to_json_value`] as a string.
+    /// [`Assessment::to_json_value`] as a string (keys in name order).
     pub fn to_json(&self) -> String {
-        self.to_json_value().to_string()
+        // Cannot fail: every key is a string.
+        serde_json::to_string(self).unwrap_or_default()
     }
 }
 
-impl serde::Serialize for Assessment {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.to_json_value().serialize(s)
+/// An instant written in the billing time zone.
+struct Local(Instant, FixedOffset);
+
+impl Serialize for Local {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_instant(self.0, self.1))
     }
+}
+
+/// A sentence as `{"en": ..., "zh-CN": ...}`.
+struct Both(Sentence);
+
+impl Serialize for Both {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_struct("Sentence", 2)?;
+        m.serialize_field("en", self.0.en)?;
+        m.serialize_field("zh-CN", self.0.zh_cn)?;
+        m.end()
+    }
+}
+
+/// One entry of `hold_details`.
+struct Detail<'a>(&'a Assessment, Hold);
+
+impl Serialize for Detail<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let Detail(a, hold) = *self;
+        let remedy = a.remedy(hold).unwrap_or(Remedy::ContactOperator);
+        let mut m = s.serialize_struct("HoldDetail", 5)?;
+        m.serialize_field("hold", hold.name())?;
+        m.serialize_field("remedy", remedy.name())?;
+        let since = a.hold_since(hold).map(|t| Local(t, a.timezone.0));
+        m.serialize_field("since", &since)?;
+        m.serialize_field("what_to_do", &Both(remedy.sentence()))?;
+        m.serialize_field("why", &Both(hold.sentence()))?;
+        m.end()
+    }
+}
+
+/// A sequence written from an iterator that can be restarted.
+struct Seq<F>(F);
+
+impl<F, I> Serialize for Seq<F>
+where
+    F: Fn() -> I,
+    I: Iterator<Item: Serialize>,
+{
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq((self.0)())
+    }
+}
+
+/// A map written from an iterator of (key, value) pairs in key order.
+struct Pairs<F>(F);
+
+impl<F, I, V> Serialize for Pairs<F>
+where
+    F: Fn() -> I,
+    I: Iterator<Item = (&'static str, V)>,
+    V: Serialize,
+{
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map((self.0)())
+    }
+}
+
+/// The JSON of [`Assessment::to_json`], written straight to the serializer; the
+/// keys of every object in name order, as `serde_json` writes its maps.
+impl Serialize for Assessment {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let tz = self.timezone.0;
+        let local = |t: Option<Instant>| t.map(|t| Local(t, tz));
+        let mut m = s.serialize_struct("Assessment", 19)?;
+        m.serialize_field("allowance_bytes", &self.allowance_bytes)?;
+        m.serialize_field("at", &Local(self.at, tz))?;
+        m.serialize_field("balance", &self.balance)?;
+        m.serialize_field("barred", &Seq(|| self.barred.iter().map(Service::name)))?;
+        m.serialize_field(
+            "call_restriction",
+            &Seq(|| self.call_restriction.iter().map(CallCause::name)),
+        )?;
+        m.serialize_field(
+            "can",
+            &Pairs(|| {
+                Action::BY_NAME
+                    .iter()
+                    .map(|a| (a.name(), self.can.contains(*a)))
+            }),
+        )?;
+        m.serialize_field(
+            "hold_details",
+            &Seq(|| self.holds.iter().map(|h| Detail(self, h))),
+        )?;
+        m.serialize_field("holds", &Seq(|| self.holds.iter().map(Hold::name)))?;
+        m.serialize_field("keep_number_fees", &self.keep_number_fees)?;
+        m.serialize_field("maintenance_until", &local(self.maintenance_until))?;
+        m.serialize_field(
+            "manual_suspend_unmet",
+            &Seq(|| self.manual_suspend_unmet.iter().map(Condition::name)),
+        )?;
+        m.serialize_field(
+            "next",
+            &self.next.map(|n| NextJson {
+                at: Local(n.at, tz),
+                change: n.change,
+            }),
+        )?;
+        m.serialize_field("overage_bytes", &self.overage_bytes)?;
+        m.serialize_field("overage_charge", &self.overage_charge)?;
+        m.serialize_field("refund", &self.refund)?;
+        m.serialize_field(
+            "remedies",
+            &Pairs(|| {
+                Hold::BY_NAME
+                    .iter()
+                    .filter_map(|h| Some((h.name(), self.remedy(*h)?.name())))
+            }),
+        )?;
+        m.serialize_field("retention_ends", &local(self.retention_ends))?;
+        m.serialize_field("status", self.status.name())?;
+        m.serialize_field("usage_bytes", &self.usage_bytes)?;
+        m.end()
+    }
+}
+
+/// `next` as `{"at": ..., "change": ...}`.
+#[derive(Serialize)]
+struct NextJson {
+    at: Local,
+    change: ChangeKind,
 }
 
 impl fmt::Display for Assessment {

@@ -15,8 +15,25 @@ macro_rules! named_enum {
             /// Every value, in declaration order.
             pub const ALL: &'static [$name] = &[$($name::$var),+];
 
+            /// Every value, ordered by name: the order of a JSON object keyed by
+            /// these names (as `serde_json` writes its maps).
+            #[allow(dead_code)]
+            pub(crate) const BY_NAME: [$name; Self::ALL.len()] = {
+                let mut a = [$($name::$var),+];
+                let mut i = 1;
+                while i < a.len() {
+                    let mut j = i;
+                    while j > 0 && crate::hold::name_before(a[j].name(), a[j - 1].name()) {
+                        a.swap(j, j - 1);
+                        j -= 1;
+                    }
+                    i += 1;
+                }
+                a
+            };
+
             /// The name used in JSON (`scenarios.md`).
-            pub fn name(self) -> &'static str {
+            pub const fn name(self) -> &'static str {
                 match self { $($name::$var => $s),+ }
             }
 
@@ -56,6 +73,19 @@ macro_rules! named_enum {
     };
 }
 pub(crate) use named_enum;
+
+/// `a < b` byte-wise, at compile time (for `BY_NAME`).
+pub(crate) const fn name_before(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut i = 0;
+    while i < a.len() && i < b.len() {
+        if a[i] != b[i] {
+            return a[i] < b[i];
+        }
+        i += 1;
+    }
+    a.len() < b.len()
+}
 
 named_enum!(
     /// A service a hold can bar.

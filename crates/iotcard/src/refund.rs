@@ -14,10 +14,10 @@ use crate::time::{Civil, whole_months_civil};
 pub struct Refund {
     /// Whether the customer may request a refund.
     pub eligible_to_request: bool,
-    /// Whole calendar months since the last traffic (or activation).
-    pub unused_months: u32,
     /// Whole months from the assessment instant to the plan's end × monthly fee.
     pub estimate: i64,
+    /// Whole calendar months since the last traffic (or activation).
+    pub unused_months: u32,
 }
 
 impl Card {
