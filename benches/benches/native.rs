@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use iotcard::fleet::FleetEntry;
+use iotcard::fleet::{FleetEntry, Start};
 use iotcard::{Assessor, Card, Event, Instant, Policy, add_months, parse_instant};
 
 struct Fleet {
@@ -72,7 +72,10 @@ fn bench_apply(c: &mut Criterion, f: &Fleet) {
     let fresh = || -> Vec<Card> {
         f.entries
             .iter()
-            .map(|e| Card::new(&e.card).expect("card"))
+            .map(|e| match &e.start {
+                Start::New(new) => Card::new(new).expect("card"),
+                Start::Stored(state) => Card::clone(state),
+            })
             .collect()
     };
     let mut g = c.benchmark_group("apply");

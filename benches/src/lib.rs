@@ -7,7 +7,7 @@
 //! weeks. Every event is checked by the core as it is generated, so the log is one
 //! the engine accepts. The same seed gives the same fleet.
 
-use iotcard::fleet::FleetEntry;
+use iotcard::fleet::{FleetEntry, Start};
 use iotcard::{
     Card, Event, Iccid, Imei, Instant, Msisdn, NewCard, Period, Plan, Policy, Region, TimedEvent,
     luhn_check_digit,
@@ -98,17 +98,52 @@ const STORIES: [Story; 16] = [
 /// A fleet line as written.
 #[derive(Serialize)]
 struct Line<'a> {
-    card: &'a NewCard,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    card: Option<&'a NewCard>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<&'a Card>,
     events: &'a [TimedEvent],
 }
 
 /// One fleet entry as a line of JSON Lines (without the newline).
 pub fn to_json_line(e: &FleetEntry) -> String {
+    let (card, state) = match &e.start {
+        Start::New(card) => (Some(card), None),
+        Start::Stored(state) => (None, Some(&**state)),
+    };
     serde_json::to_string(&Line {
-        card: &e.card,
+        card,
+        state,
         events: &e.events,
     })
     .unwrap_or_default()
+}
+
+/// An entry as a billing system that runs daily holds it: the card's state
+/// stored at `until` (its events up to then replayed) plus the events after
+/// `until`. A card replaced before `until` is two entries, the old card's state
+/// first. `None` when the log does not replay (never for the entries of
+/// [`entry`]).
+pub fn stored_at(policy: &Policy, e: &FleetEntry, until: Instant) -> Option<Vec<FleetEntry>> {
+    let split = e.events.partition_point(|t| t.at <= until);
+    let past = FleetEntry {
+        start: e.start.clone(),
+        events: e.events[..split].to_vec(),
+    };
+    let r = past.replay(policy, until).ok()?;
+    let mut out: Vec<FleetEntry> = r
+        .replaced
+        .into_iter()
+        .map(|card| FleetEntry {
+            start: Start::Stored(Box::new(card)),
+            events: Vec::new(),
+        })
+        .collect();
+    out.push(FleetEntry {
+        start: Start::Stored(Box::new(r.card)),
+        events: e.events[split..].to_vec(),
+    });
+    Some(out)
 }
 
 /// Builds one card's log, keeping only the events the core accepts.
@@ -186,13 +221,13 @@ pub fn entry(policy: &Policy, n: u64, seed: u64, at: Instant) -> Option<FleetEnt
     };
     if story == Story::Inventory {
         return Some(FleetEntry {
-            card: new,
+            start: Start::New(new),
             events: b.events,
         });
     }
     play(&mut b, story, &mut rng, n, at, (end, quota));
     Some(FleetEntry {
-        card: new,
+        start: Start::New(new),
         events: b.events,
     })
 }

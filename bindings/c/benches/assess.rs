@@ -147,7 +147,10 @@ fn c_card_from_log(
     entry: &iotcard::fleet::FleetEntry,
     policy: *const iotcard_policy,
 ) -> *mut iotcard_card {
-    let json = serde_json::to_string(&entry.card).unwrap();
+    let iotcard::fleet::Start::New(new) = &entry.start else {
+        unreachable!("the generator writes new cards with their logs")
+    };
+    let json = serde_json::to_string(new).unwrap();
     let mut card: *mut iotcard_card = std::ptr::null_mut();
     // SAFETY: valid strings and out pointers; the caller frees the handle.
     unsafe {

@@ -34,7 +34,9 @@ enum Command {
         #[arg(short, long)]
         verbose: bool,
     },
-    /// Assess a fleet (JSON Lines: `{"card": {...}, "events": [...]}` per line) at an instant.
+    /// Assess a fleet at an instant. JSON Lines, a card per line: a new card and
+    /// its event log (`{"card": {...}, "events": [...]}`) or a stored state and
+    /// the events since (`{"state": {...}, "events": [...]}`).
     ///
     /// Exit status: 0 every line assessed, 1 some lines were skipped, 2 unreadable input.
     Assess {
@@ -65,6 +67,10 @@ enum Command {
         /// Policy JSON file the stories are checked against; the default policy otherwise.
         #[arg(long)]
         policy: Option<PathBuf>,
+        /// Write each card as a daily billing run holds it: its state stored at
+        /// this instant plus the events after it (`{"state": ..., "events": ...}`).
+        #[arg(long)]
+        stored_until: Option<String>,
     },
 }
 
@@ -102,12 +108,17 @@ fn main() -> ExitCode {
             seed,
             at,
             policy,
+            stored_until,
         } => match (
             iotcard::parse_instant("--at", &at).map_err(|e| e.to_string()),
             load_policy(policy.as_deref()),
+            stored_until
+                .map(|t| iotcard::parse_instant("--stored-until", &t))
+                .transpose()
+                .map_err(|e| e.to_string()),
         ) {
-            (Ok(at), Ok(policy)) => generate::run(cards, seed, &policy, at),
-            (Err(e), _) | (_, Err(e)) => {
+            (Ok(at), Ok(policy), Ok(until)) => generate::run(cards, seed, &policy, at, until),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
                 eprintln!("iotcard: {e}");
                 ExitCode::from(2)
             }

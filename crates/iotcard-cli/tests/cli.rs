@@ -211,3 +211,105 @@ fn generate_is_deterministic_and_assessable() {
     let rows = text(&out.stdout).lines().count();
     assert!((40..=45).contains(&rows), "{rows}");
 }
+
+/// The rows of `iotcard assess --format jsonl` without their line numbers.
+fn rows_without_line(stdout: &[u8]) -> Vec<serde_json::Value> {
+    text(stdout)
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).expect("each row is JSON");
+            v.as_object_mut()
+                .expect("a row is an object")
+                .remove("line");
+            v
+        })
+        .collect()
+}
+
+#[test]
+fn stored_states_plus_the_days_events_assess_as_the_whole_log() {
+    let policy = "examples/policy.json";
+    let whole = iotcard(
+        &[
+            "generate", "--cards", "64", "--seed", "3", "--policy", policy,
+        ],
+        None,
+    );
+    // Stored three days before: the stories' last events fall after it.
+    let stored = iotcard(
+        &[
+            "generate",
+            "--cards",
+            "64",
+            "--seed",
+            "3",
+            "--policy",
+            policy,
+            "--stored-until",
+            "2026-11-22T12:00:00+08:00",
+        ],
+        None,
+    );
+    assert!(whole.status.success() && stored.status.success());
+    let stored_text = text(&stored.stdout);
+    assert!(stored_text.lines().all(|l| l.starts_with(r#"{"state":"#)));
+    assert!(
+        stored_text.lines().any(|l| !l.ends_with(r#""events":[]}"#)),
+        "no line carries events after the stored state"
+    );
+    let assess = |input: &str| {
+        let out = iotcard(
+            &[
+                "assess", "-", "--at", AT, "--policy", policy, "--format", "jsonl",
+            ],
+            Some(input),
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        rows_without_line(&out.stdout)
+    };
+    let (a, b) = (assess(&text(&whole.stdout)), assess(&stored_text));
+    assert!(a.len() >= 64);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn bad_stored_state_lines_name_the_field() {
+    let state = r#"{"version":1,"iccid":"89860012345678901238","msisdn":"1440012345678","auto_suspend":false,"balance":0,"plan":{"start":"2026-01-01T00:00:00+08:00","end":"2027-01-01T00:00:00+08:00","period":"month","quota_bytes":1,"monthly_fee":0},"imei":null,"activated_at":null,"terminal":null,"clock":"2026-03-01T00:00:00Z","holds":[],"period":null,"last_traffic":null,"maintenance_until":null,"retention":null,"replaced_by":null}"#;
+    let card = r#"{"iccid":"89860012345678901238","msisdn":"1440012345678","plan":{"start":"2026-01-01T00:00:00+08:00","end":"2027-01-01T00:00:00+08:00","period":"month","quota_bytes":1,"monthly_fee":0}}"#;
+    let lines = [
+        format!(r#"{{"state":{state},"events":[]}}"#),
+        format!(r#"{{"state":{state},"card":{card}}}"#),
+        r#"{"events":[]}"#.to_owned(),
+        format!(
+            r#"{{"state":{}}}"#,
+            state.replace(r#""version":1"#, r#""version":2"#)
+        ),
+        format!(
+            r#"{{"state":{}}}"#,
+            state.replace(
+                r#""holds":[]"#,
+                r#""holds":[{"hold":"lost","since":"2026-02-01T00:00:00Z"}]"#
+            )
+        ),
+        format!(
+            r#"{{"state":{state},"events":[{{"at":"2026-02-01T00:00:00Z","event":{{"type":"payment","amount":1}}}}]}}"#
+        ),
+    ];
+    let out = iotcard(
+        &["assess", "-", "--at", AT, "--format", "jsonl"],
+        Some(&lines.join("\n")),
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    for expected in [
+        "line 2: invalid input: entry.state = {…}: a line has a \"card\" or a \"state\", not both",
+        "line 3: invalid input: entry.card = (missing): a line needs a new \"card\" or a stored \"state\"",
+        "line 4: invalid input: entry.state.version = 2",
+        "line 5: invalid input: entry.state.activated_at",
+        "line 6: events[0] (payment at",
+    ] {
+        assert!(stderr.contains(expected), "{expected}\n{stderr}");
+    }
+    assert!(stderr.contains("5 lines skipped"), "{stderr}");
+    assert_eq!(rows_without_line(&out.stdout).len(), 1);
+}

@@ -338,7 +338,7 @@ impl Card {
 /// The stored form of [`Card`].
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct StateJson {
+pub(crate) struct StateJson {
     version: u32,
     iccid: Iccid,
     msisdn: Msisdn,

@@ -140,6 +140,24 @@ impl Error {
         }
     }
 
+    /// The same error with `prefix.` before the field of an
+    /// [`Error::InvalidInput`] (`state.holds` within `entry` is `entry.state.holds`).
+    #[must_use]
+    pub(crate) fn within(self, prefix: &str) -> Self {
+        match self {
+            Error::InvalidInput {
+                field,
+                value,
+                reason,
+            } => Error::InvalidInput {
+                field: format!("{prefix}.{field}"),
+                value,
+                reason,
+            },
+            other => other,
+        }
+    }
+
     /// Turns a JSON parse error (with its path) into [`Error::InvalidInput`].
     pub(crate) fn from_json(
         what: &str,

@@ -17,7 +17,7 @@ use std::borrow::Cow;
 
 use arbitrary::{Arbitrary, Unstructured};
 use chrono::{DateTime, TimeDelta, Utc};
-use iotcard::fleet::FleetEntry;
+use iotcard::fleet::{FleetEntry, Start};
 use iotcard::{
     Card, Cause, Change, Effect, Error, Event, Hold, Iccid, Imei, Instant, NewCard, Period, Plan,
     Policy, Region, Rule, Status, TimeZone, luhn_check_digit, parse_instant, scenario,
@@ -418,7 +418,10 @@ pub fn fleet_line(data: &[u8]) {
         .iter()
         .map(|e| e.at)
         .max()
-        .unwrap_or(entry.card.plan.start);
+        .unwrap_or(match &entry.start {
+            Start::New(card) => card.plan.start,
+            Start::Stored(state) => state.plan().start,
+        });
     for policy in [Policy::default(), other_policy()] {
         for at in [last, DateTime::<Utc>::MAX_UTC] {
             let first = entry.replay(&policy, at);
