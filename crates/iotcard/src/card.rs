@@ -179,20 +179,21 @@ impl Card {
     pub(crate) fn memo_under(&self, p: &Policy) -> (Memo, Anchors) {
         let tz = p.timezone;
         let unused_src = self.last_traffic.or(self.activated_at);
-        let anchors = match self.anchors.0 {
-            Some(a)
-                if a.offset == tz.0.local_minus_utc()
-                    && a.unused_src == unused_src
-                    && a.end_src == self.plan.end =>
-            {
-                a
-            }
-            _ => Anchors {
-                offset: tz.0.local_minus_utc(),
-                unused_src,
-                unused: unused_src.map(|t| Civil::of(t, tz)),
-                end_src: self.plan.end,
-                end: Civil::of(self.plan.end, tz),
+        let offset = tz.0.local_minus_utc();
+        // Each anchor is converted again only when its instant (or the zone) changed:
+        // traffic moves the first, a renewal the second.
+        let kept = self.anchors.0.filter(|a| a.offset == offset);
+        let anchors = Anchors {
+            offset,
+            unused_src,
+            unused: match kept {
+                Some(a) if a.unused_src == unused_src => a.unused,
+                _ => unused_src.map(|t| Civil::of(t, tz)),
+            },
+            end_src: self.plan.end,
+            end: match kept {
+                Some(a) if a.end_src == self.plan.end => a.end,
+                _ => Civil::of(self.plan.end, tz),
             },
         };
         let memo = Memo {

@@ -152,7 +152,7 @@ impl FleetEntry {
                 .apply_unprepared(policy, t.at, &t.event, &mut changes)
                 .map_err(|e| (i, e))?
             {
-                replaced.push(std::mem::replace(&mut card, new));
+                replaced.push(std::mem::replace(&mut card, *new));
             }
             changes.clear();
         }

@@ -95,35 +95,32 @@ impl Card {
         event: &Event,
         changes: &mut Vec<Change>,
     ) -> Result<Option<Card>, Error> {
-        let mut replacement = self.apply_unprepared(policy, at, event, changes)?;
+        let replacement = self.apply_unprepared(policy, at, event, changes)?;
         self.ensure_memo(policy);
-        if let Some(new) = replacement.as_mut() {
+        Ok(replacement.map(|mut new| {
             new.ensure_memo(policy);
-        }
-        Ok(replacement)
+            *new
+        }))
     }
 
     /// [`Card::apply_in_place`] without refreshing the schedule memo: for
-    /// replaying a log, which prepares the card once at the end.
+    /// replaying a log, which prepares the card once at the end. The replacement
+    /// is boxed so that the usual answer, `Ok(None)`, is small to move.
     pub(crate) fn apply_unprepared(
         &mut self,
         policy: &Policy,
         at: Instant,
         event: &Event,
         changes: &mut Vec<Change>,
-    ) -> Result<Option<Card>, Error> {
+    ) -> Result<Option<Box<Card>>, Error> {
+        // Works on the card itself and puts the copy back on a refusal: one copy
+        // of the card per event instead of two.
         let mark = changes.len();
-        let mut next = self.clone();
-        match next.apply_mut(policy, at, event, changes) {
-            Ok(replacement) => {
-                *self = next;
-                Ok(replacement)
-            }
-            Err(e) => {
-                changes.truncate(mark);
-                Err(e)
-            }
-        }
+        let before = self.clone();
+        self.apply_mut(policy, at, event, changes).inspect_err(|_| {
+            *self = before;
+            changes.truncate(mark);
+        })
     }
 
     fn refuse_if_terminal(&self, action: &'static str) -> Result<(), Error> {
@@ -143,7 +140,7 @@ impl Card {
         at: Instant,
         event: &Event,
         out: &mut S,
-    ) -> Result<Option<Card>, Error> {
+    ) -> Result<Option<Box<Card>>, Error> {
         let kind = event.kind();
         p.validate()?;
         self.refuse_if_terminal(kind)?;
@@ -187,7 +184,7 @@ impl Card {
             Event::OperatorRelease { hold } => self.operator_release(hold, &mut st)?,
             Event::Maintenance { until } => self.maintenance(until, &mut st)?,
             Event::ReportLost => self.report_lost(&mut st),
-            Event::Replace { iccid } => replacement = Some(self.replace(iccid, &mut st)?),
+            Event::Replace { iccid } => replacement = Some(Box::new(self.replace(iccid, &mut st)?)),
             Event::Cancel => self.cancel(&mut st),
         }
         // Changes that fell due at `at` because of the event (e.g. expiry of a card
@@ -250,14 +247,14 @@ impl Card {
     ) -> Result<(), Error> {
         policy.validate()?;
         let mark = changes.len();
-        let mut next = self.clone();
-        match next.advance_mut(policy, to, changes) {
+        let before = self.clone();
+        match self.advance_mut(policy, to, changes) {
             Ok(()) => {
-                next.ensure_memo(policy);
-                *self = next;
+                self.ensure_memo(policy);
                 Ok(())
             }
             Err(e) => {
+                *self = before;
                 changes.truncate(mark);
                 Err(e)
             }

@@ -8,7 +8,7 @@ use crate::hold::Hold;
 use crate::plan::{Period, Plan};
 use crate::policy::Policy;
 use crate::step::Step;
-use crate::time::{TimeZone, add_months, month_start, year_month};
+use crate::time::{TimeZone, month_start, year_month};
 use crate::{Error, Instant};
 
 /// One MiB: overage is charged per started MiB (R2.5).
@@ -32,7 +32,9 @@ pub fn period_at(plan: &Plan, t: Instant, tz: TimeZone) -> Option<(Instant, Inst
         }
     };
     let start = month_start(sy, sm, tz)?;
-    let end = add_months(start, len, tz)?;
+    // The 1st plus `len` months is the 1st of a later month: no clamping.
+    let later = sy * 12 + i64::from(sm) - 1 + len;
+    let end = month_start(later.div_euclid(12), (later.rem_euclid(12) + 1) as u32, tz)?;
     Some((start, end))
 }
 
