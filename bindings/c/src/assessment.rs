@@ -250,10 +250,19 @@ pub unsafe extern "C" fn iotcard_assess_batch(
         for i in 0..n {
             // SAFETY: `i` < `n`; the caller's contract for `cards`.
             let card = unsafe { cards.add(i).read() };
-            let assessed = catch_unwind(AssertUnwindSafe(|| -> Result<_, Failure> {
+            // SAFETY: `i` < `n`; the caller's contract for `out`.
+            let slot = unsafe { out.add(i) };
+            // The assessment is read where it was made and written straight into
+            // `out[i]`: only small values cross `?` and `catch_unwind` (moving the
+            // 240-byte assessment through them cost more than assessing).
+            let done = catch_unwind(AssertUnwindSafe(|| -> Result<(), Failure> {
                 // SAFETY: the caller's contract for each entry.
                 let card = unsafe { arg_ref(card, "cards[i]")? };
-                Ok(assessor.assess(&card.card)?)
+                let assessed = assessor.assess(&card.card);
+                let a = assessed.as_ref().map_err(|e| Failure::from(e.clone()))?;
+                // SAFETY: `slot` is `out + i`, valid for a write.
+                unsafe { slot.write(iotcard_assessment::of(a, &policy.policy)) };
+                Ok(())
             }))
             .unwrap_or_else(|_| {
                 Err(Failure {
@@ -261,16 +270,11 @@ pub unsafe extern "C" fn iotcard_assess_batch(
                     message: "panic: while assessing".to_owned(),
                 })
             });
-            let entry = match assessed {
-                Ok(a) => iotcard_assessment::of(&a, &policy.policy),
-                Err(f) => {
-                    let entry = iotcard_assessment::failed(f.result);
-                    first.get_or_insert((i, f));
-                    entry
-                }
-            };
-            // SAFETY: `i` < `n`; the caller's contract for `out`.
-            unsafe { out.add(i).write(entry) };
+            if let Err(f) = done {
+                // SAFETY: as above.
+                unsafe { slot.write(iotcard_assessment::failed(f.result)) };
+                first.get_or_insert((i, f));
+            }
         }
         match first {
             None => Ok(()),
