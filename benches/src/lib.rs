@@ -12,7 +12,6 @@ use iotcard::{
     Card, Event, Iccid, Imei, Instant, Msisdn, NewCard, Period, Plan, Policy, Region, TimedEvent,
     luhn_check_digit,
 };
-use serde::Serialize;
 
 /// The instant the example fleet is built around (the README assesses at it).
 pub const EXAMPLE_AT: &str = "2026-11-25T12:00:00+08:00";
@@ -95,55 +94,13 @@ const STORIES: [Story; 16] = [
     Story::ManualAndExpired,
 ];
 
-/// A fleet line as written.
-#[derive(Serialize)]
-struct Line<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    card: Option<&'a NewCard>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    state: Option<&'a Card>,
-    events: &'a [TimedEvent],
-}
-
-/// One fleet entry as a line of JSON Lines (without the newline).
-pub fn to_json_line(e: &FleetEntry) -> String {
-    let (card, state) = match &e.start {
-        Start::New(card) => (Some(card), None),
-        Start::Stored(state) => (None, Some(&**state)),
-    };
-    serde_json::to_string(&Line {
-        card,
-        state,
-        events: &e.events,
-    })
-    .unwrap_or_default()
-}
-
 /// An entry as a billing system that runs daily holds it: the card's state
 /// stored at `until` (its events up to then replayed) plus the events after
 /// `until`. A card replaced before `until` is two entries, the old card's state
 /// first. `None` when the log does not replay (never for the entries of
 /// [`entry`]).
 pub fn stored_at(policy: &Policy, e: &FleetEntry, until: Instant) -> Option<Vec<FleetEntry>> {
-    let split = e.events.partition_point(|t| t.at <= until);
-    let past = FleetEntry {
-        start: e.start.clone(),
-        events: e.events[..split].to_vec(),
-    };
-    let r = past.replay(policy, until).ok()?;
-    let mut out: Vec<FleetEntry> = r
-        .replaced
-        .into_iter()
-        .map(|card| FleetEntry {
-            start: Start::Stored(Box::new(card)),
-            events: Vec::new(),
-        })
-        .collect();
-    out.push(FleetEntry {
-        start: Start::Stored(Box::new(r.card)),
-        events: e.events[split..].to_vec(),
-    });
-    Some(out)
+    Some(e.stored(e.replay(policy, until).ok()?, until))
 }
 
 /// Builds one card's log, keeping only the events the core accepts.

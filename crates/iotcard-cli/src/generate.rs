@@ -29,7 +29,7 @@ pub(crate) fn run(
             return ExitCode::from(2);
         };
         for e in &entries {
-            if let Err(e) = writeln!(out, "{}", iotcard_fleetgen::to_json_line(e)) {
+            if let Err(e) = writeln!(out, "{}", e.to_json()) {
                 eprintln!("iotcard: {e}");
                 return ExitCode::from(2);
             }

@@ -5,7 +5,7 @@
 //! it): the daily billing run keeps each card's state and replays only the day's
 //! events. What the `iotcard assess` command and the bindings' batch examples use.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::card::{Card, NewCard, StateJson};
 use crate::error::{MAX_LOG_JSON_BYTES, parse_json_limited};
@@ -92,6 +92,32 @@ impl TryFrom<Line> for FleetEntry {
     }
 }
 
+/// A fleet line as written out: `card` or `state`, and `events`.
+#[derive(Serialize)]
+struct LineOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    card: Option<&'a NewCard>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<&'a Card>,
+    events: &'a [TimedEvent],
+}
+
+/// The line [`FleetEntry::from_json`] reads.
+impl Serialize for FleetEntry {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (card, state) = match &self.start {
+            Start::New(card) => (Some(card), None),
+            Start::Stored(state) => (None, Some(&**state)),
+        };
+        LineOut {
+            card,
+            state,
+            events: &self.events,
+        }
+        .serialize(s)
+    }
+}
+
 /// A fleet entry replayed to an instant.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Replayed {
@@ -128,6 +154,59 @@ impl FleetEntry {
         let line: Line =
             parse_json_limited("entry", json, MAX_LOG_JSON_BYTES, "MAX_LOG_JSON_BYTES")?;
         line.try_into()
+    }
+
+    /// The entry as one line of JSON (no newline), as [`FleetEntry::from_json`]
+    /// reads it.
+    pub fn to_json(&self) -> String {
+        // Cannot fail: every key is a string.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// What to keep of this entry after replaying it to `at` (`replayed`, from
+    /// [`FleetEntry::replay`]): each card's state at `at` as a stored entry (the
+    /// cards replaced on the way first, without events), the last one carrying
+    /// this entry's events later than `at`, so that the next run, from these
+    /// entries plus the new events, loses nothing.
+    ///
+    /// ```
+    /// use iotcard::fleet::{FleetEntry, Start};
+    /// use iotcard::{Policy, parse_instant};
+    /// let e = FleetEntry::from_json(r#"{"card": {"iccid": "89860012345678901238",
+    ///   "msisdn": "1440012345678", "plan": {"start": "2026-01-01T00:00:00+08:00",
+    ///   "end": "2027-01-01T00:00:00+08:00", "period": "month",
+    ///   "quota_bytes": 104857600, "monthly_fee": 1000}},
+    ///   "events": [{"at": "2026-01-02T09:00:00+08:00",
+    ///               "event": {"type": "activate", "imei": "490154203237518"}},
+    ///              {"at": "2026-03-01T09:00:00+08:00",
+    ///               "event": {"type": "payment", "amount": 500}}]}"#)?;
+    /// let policy = Policy::default();
+    /// let at = parse_instant("at", "2026-02-01T00:00:00+08:00")?;
+    /// let kept = e.stored(e.replay(&policy, at).unwrap(), at);
+    /// assert!(matches!(kept[0].start, Start::Stored(_)));
+    /// assert_eq!(kept[0].events.len(), 1); // the payment, after `at`
+    /// // Replaying what was kept gives the same card as replaying the whole log.
+    /// let later = parse_instant("later", "2026-04-01T00:00:00+08:00")?;
+    /// assert_eq!(
+    ///     FleetEntry::from_json(&kept[0].to_json())?.replay(&policy, later).unwrap().card,
+    ///     e.replay(&policy, later).unwrap().card,
+    /// );
+    /// # Ok::<(), iotcard::Error>(())
+    /// ```
+    pub fn stored(&self, replayed: Replayed, at: Instant) -> Vec<FleetEntry> {
+        let mut out: Vec<FleetEntry> = replayed
+            .replaced
+            .into_iter()
+            .map(|card| FleetEntry {
+                start: Start::Stored(Box::new(card)),
+                events: Vec::new(),
+            })
+            .collect();
+        out.push(FleetEntry {
+            start: Start::Stored(Box::new(replayed.card)),
+            events: self.events.iter().filter(|t| t.at > at).copied().collect(),
+        });
+        out
     }
 
     /// Replays the events at or before `at`, then advances to `at`.

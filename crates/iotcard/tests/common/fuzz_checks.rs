@@ -436,6 +436,44 @@ pub fn fleet_line(data: &[u8]) {
                 assert!(r.later_events <= entry.events.len());
             }
         }
+        check_stored_midway(&entry, &policy, last);
+    }
+}
+
+/// Replaying a time-ordered log to an instant halfway, storing what
+/// [`FleetEntry::stored`] keeps (through its JSON) and replaying that to `last`
+/// gives what replaying the whole log to `last` gives.
+fn check_stored_midway(entry: &FleetEntry, policy: &Policy, last: Instant) {
+    if entry.events.is_empty() || !entry.events.is_sorted_by_key(|t| t.at) {
+        return;
+    }
+    let mid = entry.events[entry.events.len() / 2].at;
+    let Ok(halfway) = entry.replay(policy, mid) else {
+        return;
+    };
+    let kept = entry.stored(halfway.clone(), mid);
+    let n = halfway.replaced.len();
+    assert_eq!(kept.len(), n + 1);
+    for stored in &kept {
+        let back = FleetEntry::from_json(&stored.to_json()).expect("a stored entry reads back");
+        assert_eq!(&back, stored, "a stored entry round-trips");
+    }
+    let outcome = kept[n].replay(policy, last);
+    let whole = entry.replay(policy, last);
+    match (whole, outcome) {
+        (Ok(w), Ok(s)) => {
+            assert_eq!(
+                s.card, w.card,
+                "stored halfway, then replayed: another card"
+            );
+            // Replaced cards as they were when replaced (a stored one read back
+            // and advanced would only move its clock).
+            let mut replaced = halfway.replaced;
+            replaced.extend(s.replaced);
+            assert_eq!(replaced, w.replaced);
+        }
+        (Err(_), Err(_)) => {}
+        (w, s) => panic!("whole log {w:?}, stored halfway {s:?}"),
     }
 }
 
