@@ -135,7 +135,21 @@ fn open(path: &Path) -> io::Result<(Box<dyn Read>, Option<u64>)> {
     }
 }
 
-pub(crate) fn run(fleet: &Path, at: &str, policy: Option<&Path>, format: Format) -> ExitCode {
+/// What `iotcard assess` writes besides the summary.
+#[derive(Clone, Copy)]
+struct Outputs {
+    format: Format,
+    /// Whether each line's stored states go to `--save-states`.
+    save_states: bool,
+}
+
+pub(crate) fn run(
+    fleet: &Path,
+    at: &str,
+    policy: Option<&Path>,
+    format: Format,
+    save_states: Option<&Path>,
+) -> ExitCode {
     let at: Instant = match parse_instant("--at", at) {
         Ok(t) => t,
         Err(e) => {
@@ -163,9 +177,29 @@ pub(crate) fn run(fleet: &Path, at: &str, policy: Option<&Path>, format: Format)
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         )
     });
+    let mut states = match save_states.map(File::create).transpose() {
+        Ok(f) => f.map(|f| BufWriter::with_capacity(1 << 16, f)),
+        Err(e) => {
+            let path = save_states.map_or_else(String::new, |p| p.display().to_string());
+            eprintln!("iotcard: --save-states {path}: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let reader = BufReader::with_capacity(1 << 20, bar.wrap_read(input));
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout());
-    match assess_stream(reader, &policy, at, format, &mut out) {
+    let outputs = Outputs {
+        format,
+        save_states: states.is_some(),
+    };
+    let streamed = assess_stream(
+        reader,
+        &policy,
+        at,
+        outputs,
+        &mut out,
+        states.as_mut().map(|w| w as &mut (dyn Write + Send)),
+    );
+    match streamed {
         Ok(summary) => {
             bar.finish_and_clear();
             let written = match format {
@@ -174,6 +208,11 @@ pub(crate) fn run(fleet: &Path, at: &str, policy: Option<&Path>, format: Format)
             };
             if let Err(e) = written.and_then(|()| out.flush()) {
                 eprintln!("iotcard: {e}");
+                return ExitCode::from(2);
+            }
+            if let Some(Err(e)) = states.as_mut().map(Write::flush) {
+                let path = save_states.map_or_else(String::new, |p| p.display().to_string());
+                eprintln!("iotcard: --save-states {path}: {e}");
                 return ExitCode::from(2);
             }
             if summary.skipped_lines > 0 {
@@ -205,20 +244,24 @@ struct Chunk {
     lines: Vec<Result<String, String>>,
 }
 
-/// What a worker made of a chunk: output rows, error lines, counts.
+/// What a worker made of a chunk: output rows, stored states, error lines, counts.
 struct Done {
     seq: u64,
     rows: Vec<u8>,
+    /// Lines for `--save-states`.
+    states: Vec<u8>,
     errors: String,
     summary: Summary,
 }
 
 /// Replays and assesses one line, writing its rows and errors.
+/// With `--save-states`, a skipped line is kept as it was, so that nothing is
+/// lost: the next run reports it again until it is fixed.
 fn assess_line(
     text: &str,
     line_no: u64,
     assessor: &Assessor<'_>,
-    format: Format,
+    outputs: Outputs,
     done: &mut Done,
 ) -> io::Result<()> {
     use std::fmt::Write as _;
@@ -229,6 +272,7 @@ fn assess_line(
         Err(e) => {
             let _ = writeln!(done.errors, "line {line_no}: {e}");
             done.summary.skipped_lines += 1;
+            keep_as_is(text, outputs, done);
             return Ok(());
         }
     };
@@ -246,6 +290,7 @@ fn assess_line(
                 None => writeln!(done.errors, "line {line_no}: {}: {e}", e.code()),
             };
             done.summary.skipped_lines += 1;
+            keep_as_is(text, outputs, done);
             return Ok(());
         }
     };
@@ -258,7 +303,7 @@ fn assess_line(
         match assessor.assess(card) {
             Ok(a) => {
                 done.summary.add(&a);
-                row(&mut done.rows, format, line_no, card, &a)?;
+                row(&mut done.rows, outputs.format, line_no, card, &a)?;
             }
             Err(e) => {
                 let _ = writeln!(done.errors, "line {line_no}: {}: {e}", e.code());
@@ -266,7 +311,21 @@ fn assess_line(
             }
         }
     }
+    if outputs.save_states {
+        for stored in entry.stored(replayed, at) {
+            serde_json::to_writer(&mut done.states, &stored)?;
+            done.states.push(b'\n');
+        }
+    }
     Ok(())
+}
+
+/// Keeps a skipped line for `--save-states`, as it was.
+fn keep_as_is(text: &str, outputs: Outputs, done: &mut Done) {
+    if outputs.save_states {
+        done.states.extend_from_slice(text.as_bytes());
+        done.states.push(b'\n');
+    }
 }
 
 /// A worker: takes chunks until the reader is done, sends what it made of each.
@@ -274,7 +333,7 @@ fn work(
     work_rx: &Mutex<mpsc::Receiver<Chunk>>,
     done_tx: &mpsc::SyncSender<io::Result<Done>>,
     assessor: &Assessor<'_>,
-    format: Format,
+    outputs: Outputs,
 ) {
     loop {
         let chunk = match work_rx.lock() {
@@ -285,6 +344,7 @@ fn work(
         let mut done = Done {
             seq: chunk.seq,
             rows: Vec::with_capacity(chunk.lines.len() * 128),
+            states: Vec::new(),
             errors: String::new(),
             summary: Summary::default(),
         };
@@ -301,7 +361,7 @@ fn work(
                 }
             };
             if !text.is_empty() {
-                result = assess_line(text, line_no, assessor, format, &mut done);
+                result = assess_line(text, line_no, assessor, outputs, &mut done);
                 if result.is_err() {
                     break;
                 }
@@ -390,10 +450,11 @@ fn assess_stream(
     mut reader: impl BufRead,
     policy: &Policy,
     at: Instant,
-    format: Format,
+    outputs: Outputs,
     out: &mut (dyn Write + Send),
+    mut states: Option<&mut (dyn Write + Send)>,
 ) -> io::Result<Summary> {
-    if format == Format::Table {
+    if outputs.format == Format::Table {
         writeln!(
             out,
             "{:<20}  {:<10}  {:<32}  {:<16}  {:<25}  {:>12}  {:>10}",
@@ -410,7 +471,7 @@ fn assess_stream(
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let (done_tx, work_rx, assessor) = (done_tx.clone(), Arc::clone(&work_rx), &assessor);
-            scope.spawn(move || work(&work_rx, &done_tx, assessor, format));
+            scope.spawn(move || work(&work_rx, &done_tx, assessor, outputs));
         }
         drop((done_tx, work_rx));
         // The writer puts finished chunks back in input order.
@@ -423,6 +484,10 @@ fn assess_stream(
                 pending.insert(done.seq, done);
                 while let Some(d) = pending.remove(&next) {
                     out.write_all(&d.rows)?;
+                    if let Some(w) = states.as_mut() {
+                        w.write_all(&d.states)
+                            .map_err(|e| io::Error::new(e.kind(), format!("--save-states: {e}")))?;
+                    }
                     eprint!("{}", d.errors);
                     summary.merge(&d.summary);
                     next += 1;

@@ -51,6 +51,12 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Also write every card's state at `--at` to FILE, as fleet lines
+        /// (`{"state": ..., "events": [events after --at]}`) in input order: the
+        /// next run's fleet once the new events are added. A skipped line is
+        /// copied as it was (one that could not be read at all is not).
+        #[arg(long, value_name = "FILE")]
+        save_states: Option<PathBuf>,
     },
     /// Write a generated fleet (JSON Lines) to standard output: cards with event
     /// logs that together show every hold and status. Deterministic for a seed.
@@ -102,7 +108,14 @@ fn main() -> ExitCode {
             at,
             policy,
             format,
-        } => assess::run(&fleet, &at, policy.as_deref(), format),
+            save_states,
+        } => assess::run(
+            &fleet,
+            &at,
+            policy.as_deref(),
+            format,
+            save_states.as_deref(),
+        ),
         Command::Generate {
             cards,
             seed,

@@ -313,3 +313,80 @@ fn bad_stored_state_lines_name_the_field() {
     assert!(stderr.contains("5 lines skipped"), "{stderr}");
     assert_eq!(rows_without_line(&out.stdout).len(), 1);
 }
+
+#[test]
+fn saved_states_plus_later_events_assess_as_the_whole_log() {
+    let dir = std::env::temp_dir().join(format!("iotcard-save-states-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let states = dir.join("states.jsonl");
+    let states_arg = states.to_str().expect("UTF-8 temp path");
+    let policy = "examples/policy.json";
+    // Yesterday's run saves the states; the example logs go on after it.
+    let yesterday = "2026-11-22T00:00:00+08:00";
+    let out = iotcard(
+        &[
+            "assess",
+            "examples/fleet.jsonl",
+            "--at",
+            yesterday,
+            "--policy",
+            policy,
+            "--format",
+            "jsonl",
+            "--save-states",
+            states_arg,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let saved = std::fs::read_to_string(&states).expect("states written");
+    assert!(saved.lines().all(|l| l.starts_with(r#"{"state":"#)));
+    assert!(
+        saved.lines().any(|l| !l.ends_with(r#""events":[]}"#)),
+        "the events after --at are kept"
+    );
+    let today = |fleet: &str| {
+        let out = iotcard(
+            &[
+                "assess", fleet, "--at", AT, "--policy", policy, "--format", "jsonl",
+            ],
+            None,
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        rows_without_line(&out.stdout)
+    };
+    let whole = today("examples/fleet.jsonl");
+    assert!(whole.len() >= 320);
+    assert_eq!(today(states_arg), whole);
+
+    // A skipped line is kept as it was; the run still fails.
+    let bad = r#"{"card": {"iccid": "1"}}"#;
+    let fleet = std::fs::read_to_string(root().join("examples/fleet.jsonl")).expect("fleet");
+    let input = format!("{}\n{bad}\n", fleet.lines().next().expect("a line"));
+    let out = iotcard(
+        &["assess", "-", "--at", AT, "--save-states", states_arg],
+        Some(&input),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let saved = std::fs::read_to_string(&states).expect("states written");
+    let lines: Vec<&str> = saved.lines().collect();
+    assert_eq!(lines.len(), 2, "{saved}");
+    assert!(lines[0].starts_with(r#"{"state":"#));
+    assert_eq!(lines[1], bad);
+
+    // An unwritable path is refused before anything runs.
+    let out = iotcard(
+        &[
+            "assess",
+            "-",
+            "--at",
+            AT,
+            "--save-states",
+            "no/such/dir/s.jsonl",
+        ],
+        Some(""),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--save-states no/such/dir/s.jsonl"));
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
