@@ -11,8 +11,9 @@ mkdir -p "$out"
 rm -rf target/criterion
 
 echo "== native and C (criterion)"
-cargo bench --locked -p iotcard-fleetgen --bench native
-cargo bench --locked -p iotcard-ffi --bench assess
+# Longer samples than criterion's 5 s: the ratios are read against targets.
+cargo bench --locked -p iotcard-fleetgen --bench native -- --measurement-time 8
+cargo bench --locked -p iotcard-ffi --bench assess -- --measurement-time 8
 
 echo "== Python"
 if ! target/py-venv/bin/python -c "import iotcard" 2>/dev/null; then
