@@ -23,13 +23,17 @@ RESULTS = ROOT / "target" / "bench-results"
 
 
 def criterion() -> dict[str, tuple[float, int | None]]:
-    """full_id -> (mean ns per iteration, elements per iteration or None)."""
+    """full_id -> (median ns per iteration, elements per iteration or None).
+
+    The median rather than the mean: on a shared virtual machine a few samples
+    catch a pause of the host, which moves the mean by several per cent.
+    """
     out: dict[str, tuple[float, int | None]] = {}
     for bench in CRITERION.glob("*/*/new/benchmark.json"):
         meta = json.loads(bench.read_text())
         est = json.loads((bench.parent / "estimates.json").read_text())
         tp = meta.get("throughput") or {}
-        out[meta["full_id"]] = (est["mean"]["point_estimate"], tp.get("Elements"))
+        out[meta["full_id"]] = (est["median"]["point_estimate"], tp.get("Elements"))
     return out
 
 
