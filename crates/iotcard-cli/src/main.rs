@@ -38,7 +38,8 @@ enum Command {
     /// its event log (`{"card": {...}, "events": [...]}`) or a stored state and
     /// the events since (`{"state": {...}, "events": [...]}`).
     ///
-    /// Exit status: 0 every line assessed, 1 some lines were skipped, 2 unreadable input.
+    /// Exit status: 0 every line assessed, 1 some lines were skipped, 2 unreadable input
+    /// or output that could not be written.
     Assess {
         /// The fleet file (`-` for standard input).
         fleet: PathBuf,
