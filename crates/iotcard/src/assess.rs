@@ -170,7 +170,7 @@ impl Serialize for Detail<'_> {
     }
 }
 
-/// A sequence written from an iterator that can be restarted.
+/// A sequence written from the iterator its closure makes.
 struct Seq<F>(F);
 
 impl<F, I> Serialize for Seq<F>
@@ -183,7 +183,7 @@ where
     }
 }
 
-/// A map written from an iterator of (key, value) pairs in key order.
+/// A map written from the (key, value) pairs its closure makes, in key order.
 struct Pairs<F>(F);
 
 impl<F, I, V> Serialize for Pairs<F>
