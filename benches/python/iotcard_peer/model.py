@@ -90,16 +90,21 @@ def _digits(field: str, v: object, lo: int, hi: int) -> str:
     return v
 
 
-def luhn_ok(digits: str) -> bool:
+def luhn_check_digit(body: str) -> str:
+    """The Luhn check digit that completes ``body``."""
     total = 0
-    for i, ch in enumerate(reversed(digits)):
+    for i, ch in enumerate(reversed(body)):
         d = int(ch)
-        if i % 2 == 1:
+        if i % 2 == 0:
             d *= 2
             if d > 9:
                 d -= 9
         total += d
-    return total % 10 == 0
+    return str((10 - total % 10) % 10)
+
+
+def luhn_ok(digits: str) -> bool:
+    return digits != "" and luhn_check_digit(digits[:-1]) == digits[-1]
 
 
 def parse_iccid(field: str, v: object) -> str:

@@ -38,6 +38,41 @@ fn new_card_handle(card: Card) -> *mut iotcard_card {
     Box::into_raw(Box::new(iotcard_card { card }))
 }
 
+/// The body of every `*_from_json`-style constructor: reads `json`, makes the
+/// handle with `make`, writes it to `*out`.
+///
+/// # Safety
+/// `json` valid for reads of `json_len` bytes; `out` valid for a write.
+unsafe fn handle_from_json<T>(
+    json: *const c_char,
+    json_len: usize,
+    out: *mut *mut T,
+    make: impl FnOnce(&str) -> Result<*mut T, Failure>,
+) -> iotcard_result {
+    guard(|| {
+        // SAFETY: the caller's contract.
+        let json = unsafe { arg_str(json, json_len, "json")? };
+        let out = arg_out(out, "out")?;
+        let handle = make(json)?;
+        // SAFETY: checked non-NULL; the caller's contract.
+        unsafe { out.write(handle) };
+        Ok(())
+    })
+}
+
+/// The body of every `*_free`: NULL is ignored.
+///
+/// # Safety
+/// `handle` NULL or from `Box::into_raw`, not yet freed, not in use elsewhere.
+unsafe fn free_handle<T>(handle: *mut T) {
+    guard_value((), || {
+        if !handle.is_null() {
+            // SAFETY: the caller's contract: it came from `Box::into_raw`.
+            drop(unsafe { Box::from_raw(handle) });
+        }
+    });
+}
+
 /// Creates a policy from JSON: the fields to change from the default policy
 /// (`{}` is the default). An unknown field is refused.
 ///
@@ -57,15 +92,13 @@ pub unsafe extern "C" fn iotcard_policy_from_json(
     json_len: usize,
     out: *mut *mut iotcard_policy,
 ) -> iotcard_result {
-    guard(|| {
-        // SAFETY: the caller's contract.
-        let json = unsafe { arg_str(json, json_len, "json")? };
-        let out = arg_out(out, "out")?;
-        let policy = Policy::from_json(json)?;
-        // SAFETY: checked non-NULL; the caller's contract.
-        unsafe { out.write(Box::into_raw(Box::new(iotcard_policy { policy }))) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe {
+        handle_from_json(json, json_len, out, |json| {
+            let policy = Policy::from_json(json)?;
+            Ok(Box::into_raw(Box::new(iotcard_policy { policy })))
+        })
+    }
 }
 
 /// Frees a policy. NULL is ignored (safe to call). Not idempotent: freeing the
@@ -76,12 +109,8 @@ pub unsafe extern "C" fn iotcard_policy_from_json(
 /// yet freed and that no other thread is using; it must not be used afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn iotcard_policy_free(policy: *mut iotcard_policy) {
-    guard_value((), || {
-        if !policy.is_null() {
-            // SAFETY: the caller's contract: it came from `Box::into_raw`.
-            drop(unsafe { Box::from_raw(policy) });
-        }
-    });
+    // SAFETY: the caller's contract.
+    unsafe { free_handle(policy) }
 }
 
 /// Creates a new card, in `inventory`, from the card JSON of `scenarios.md`
@@ -103,15 +132,12 @@ pub unsafe extern "C" fn iotcard_card_new(
     json_len: usize,
     out: *mut *mut iotcard_card,
 ) -> iotcard_result {
-    guard(|| {
-        // SAFETY: the caller's contract.
-        let json = unsafe { arg_str(json, json_len, "json")? };
-        let out = arg_out(out, "out")?;
-        let card = Card::new(&NewCard::from_json(json)?)?;
-        // SAFETY: checked non-NULL; the caller's contract.
-        unsafe { out.write(new_card_handle(card)) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe {
+        handle_from_json(json, json_len, out, |json| {
+            Ok(new_card_handle(Card::new(&NewCard::from_json(json)?)?))
+        })
+    }
 }
 
 /// Loads a card from its stored state, as written by `iotcard_card_to_json`.
@@ -132,15 +158,12 @@ pub unsafe extern "C" fn iotcard_card_from_json(
     json_len: usize,
     out: *mut *mut iotcard_card,
 ) -> iotcard_result {
-    guard(|| {
-        // SAFETY: the caller's contract.
-        let json = unsafe { arg_str(json, json_len, "json")? };
-        let out = arg_out(out, "out")?;
-        let card = Card::from_json(json)?;
-        // SAFETY: checked non-NULL; the caller's contract.
-        unsafe { out.write(new_card_handle(card)) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe {
+        handle_from_json(json, json_len, out, |json| {
+            Ok(new_card_handle(Card::from_json(json)?))
+        })
+    }
 }
 
 /// Serializes the card's whole state as JSON (with a format `version`), to store
@@ -178,12 +201,8 @@ pub unsafe extern "C" fn iotcard_card_to_json(
 /// that no other thread is using; it must not be used afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn iotcard_card_free(card: *mut iotcard_card) {
-    guard_value((), || {
-        if !card.is_null() {
-            // SAFETY: the caller's contract: it came from `Box::into_raw`.
-            drop(unsafe { Box::from_raw(card) });
-        }
-    });
+    // SAFETY: the caller's contract.
+    unsafe { free_handle(card) }
 }
 
 /// Copies the card's ICCID (19 or 20 digits) into `buf`, NUL-terminated.

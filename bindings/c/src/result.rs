@@ -71,17 +71,9 @@ const ALL_RESULTS: [iotcard_result; 13] = [
     iotcard_result::Panic,
 ];
 
-/// The results of the core's error codes, in the order of [`Error::CODES`].
-const CORE_RESULTS: [iotcard_result; 8] = [
-    iotcard_result::InvalidInput,
-    iotcard_result::OutOfOrder,
-    iotcard_result::Terminal,
-    iotcard_result::NotActivated,
-    iotcard_result::AlreadyActivated,
-    iotcard_result::ManualSuspendNotAllowed,
-    iotcard_result::ArrearsOutstanding,
-    iotcard_result::NothingToLift,
-];
+/// The results of the core's error codes, in the order of [`Error::CODES`]:
+/// those that follow `Ok`.
+const CORE_RESULTS: &[iotcard_result] = ALL_RESULTS.split_at(1).1.split_at(Error::CODES.len()).0;
 
 impl iotcard_result {
     /// The result of a core error (by its stable code).

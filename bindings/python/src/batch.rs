@@ -120,157 +120,72 @@ impl Column {
     }
 }
 
-/// Columns, one value per card, built while detached.
-struct Columns {
-    error: Vec<i8>,
-    status: Vec<u8>,
-    holds: Vec<u16>,
-    barred: Vec<u8>,
-    balance: Vec<i64>,
-    usage_bytes: Vec<u64>,
-    overage_bytes: Vec<u64>,
-    overage_charge: Vec<i64>,
-    keep_number_fees: Vec<i64>,
-    retention_ends: Vec<i64>,
-    next_at: Vec<i64>,
-    next_change: Vec<i8>,
-    can: Vec<u16>,
-    call_restriction: Vec<u8>,
-    refund_eligible: Vec<bool>,
-    refund_unused_months: Vec<u32>,
-    refund_estimate: Vec<i64>,
-    needs_action: Vec<bool>,
-}
-
-macro_rules! columns {
-    ($($name:ident),* $(,)?) => {
-        impl Columns {
-            fn with_capacity(n: usize) -> Self {
-                Columns { $($name: Vec::with_capacity(n)),* }
-            }
-        }
-        /// Column names, in the order of `Assessments.columns()`.
-        const COLUMN_NAMES: &[&str] = &[$(stringify!($name)),*];
-    };
-}
-columns!(
-    error,
-    status,
-    holds,
-    barred,
-    balance,
-    usage_bytes,
-    overage_bytes,
-    overage_charge,
-    keep_number_fees,
-    retention_ends,
-    next_at,
-    next_change,
-    can,
-    call_restriction,
-    refund_eligible,
-    refund_unused_months,
-    refund_estimate,
-    needs_action,
-);
-
 fn ms(t: Option<Instant>) -> i64 {
     t.map_or(NAT, |t| t.timestamp_millis())
 }
 
-impl Columns {
-    fn push(&mut self, r: &Result<Assessment, Error>) {
-        match r {
-            Ok(a) => {
-                self.error.push(-1);
-                self.status.push(a.status as u8);
-                self.holds.push(a.holds.bits());
-                self.barred.push(a.barred.bits());
-                self.balance.push(a.balance);
-                self.usage_bytes.push(a.usage_bytes);
-                self.overage_bytes.push(a.overage_bytes);
-                self.overage_charge.push(a.overage_charge);
-                self.keep_number_fees.push(a.keep_number_fees);
-                self.retention_ends.push(ms(a.retention_ends));
-                self.next_at.push(ms(a.next.map(|n| n.at)));
-                self.next_change.push(a.next.map_or(-1, |n| n.change as i8));
-                self.can.push(a.can.bits());
-                self.call_restriction.push(a.call_restriction.bits());
-                self.refund_eligible.push(a.refund.eligible_to_request);
-                self.refund_unused_months.push(a.refund.unused_months);
-                self.refund_estimate.push(a.refund.estimate);
-                self.needs_action.push(a.needs_action());
+/// The columns, each named once: its element type, its buffer kind, its value
+/// for an assessment `a`, and its value for a card that failed with the
+/// position `code` of its error code.
+macro_rules! columns {
+    (|$a:ident, $code:ident| { $($name:ident: $ty:ty, $kind:ident, $ok:expr, $failed:expr;)* }) => {
+        /// Columns, one value per card, built while detached.
+        struct Columns {
+            $($name: Vec<$ty>,)*
+        }
+
+        /// Column names, in the order of `Assessments.columns()`.
+        const COLUMN_NAMES: &[&str] = &[$(stringify!($name)),*];
+
+        impl Columns {
+            fn with_capacity(n: usize) -> Self {
+                Columns { $($name: Vec::with_capacity(n)),* }
             }
-            Err(e) => {
-                let code = Error::CODES.iter().position(|c| *c == e.code());
-                self.error.push(code.map_or(i8::MAX, |i| i as i8));
-                self.status.push(0);
-                self.holds.push(0);
-                self.barred.push(0);
-                self.balance.push(0);
-                self.usage_bytes.push(0);
-                self.overage_bytes.push(0);
-                self.overage_charge.push(0);
-                self.keep_number_fees.push(0);
-                self.retention_ends.push(NAT);
-                self.next_at.push(NAT);
-                self.next_change.push(-1);
-                self.can.push(0);
-                self.call_restriction.push(0);
-                self.refund_eligible.push(false);
-                self.refund_unused_months.push(0);
-                self.refund_estimate.push(0);
-                self.needs_action.push(false);
+
+            fn push(&mut self, r: &Result<Assessment, Error>) {
+                match r {
+                    Ok($a) => {
+                        $(self.$name.push($ok);)*
+                    }
+                    Err(e) => {
+                        let $code = Error::CODES
+                            .iter()
+                            .position(|c| *c == e.code())
+                            .map_or(i8::MAX, |i| i as i8);
+                        $(self.$name.push($failed);)*
+                    }
+                }
+            }
+
+            fn into_py(self, py: Python<'_>) -> PyResult<Vec<Py<Column>>> {
+                [$(Data::$kind(self.$name)),*]
+                    .into_iter()
+                    .map(|d| Py::new(py, Column::new(d)))
+                    .collect()
             }
         }
-    }
-
-    fn into_py(self, py: Python<'_>) -> PyResult<Vec<Py<Column>>> {
-        let Columns {
-            error,
-            status,
-            holds,
-            barred,
-            balance,
-            usage_bytes,
-            overage_bytes,
-            overage_charge,
-            keep_number_fees,
-            retention_ends,
-            next_at,
-            next_change,
-            can,
-            call_restriction,
-            refund_eligible,
-            refund_unused_months,
-            refund_estimate,
-            needs_action,
-        } = self;
-        [
-            Data::I8(error),
-            Data::U8(status),
-            Data::U16(holds),
-            Data::U8(barred),
-            Data::I64(balance),
-            Data::U64(usage_bytes),
-            Data::U64(overage_bytes),
-            Data::I64(overage_charge),
-            Data::I64(keep_number_fees),
-            Data::I64(retention_ends),
-            Data::I64(next_at),
-            Data::I8(next_change),
-            Data::U16(can),
-            Data::U8(call_restriction),
-            Data::Bool(refund_eligible),
-            Data::U32(refund_unused_months),
-            Data::I64(refund_estimate),
-            Data::Bool(needs_action),
-        ]
-        .into_iter()
-        .map(|d| Py::new(py, Column::new(d)))
-        .collect()
-    }
+    };
 }
+columns!(|a, code| {
+    error: i8, I8, -1, code;
+    status: u8, U8, a.status as u8, 0;
+    holds: u16, U16, a.holds.bits(), 0;
+    barred: u8, U8, a.barred.bits(), 0;
+    balance: i64, I64, a.balance, 0;
+    usage_bytes: u64, U64, a.usage_bytes, 0;
+    overage_bytes: u64, U64, a.overage_bytes, 0;
+    overage_charge: i64, I64, a.overage_charge, 0;
+    keep_number_fees: i64, I64, a.keep_number_fees, 0;
+    retention_ends: i64, I64, ms(a.retention_ends), NAT;
+    next_at: i64, I64, ms(a.next.map(|n| n.at)), NAT;
+    next_change: i8, I8, a.next.map_or(-1, |n| n.change as i8), -1;
+    can: u16, U16, a.can.bits(), 0;
+    call_restriction: u8, U8, a.call_restriction.bits(), 0;
+    refund_eligible: bool, Bool, a.refund.eligible_to_request, false;
+    refund_unused_months: u32, U32, a.refund.unused_months, 0;
+    refund_estimate: i64, I64, a.refund.estimate, 0;
+    needs_action: bool, Bool, a.needs_action(), false;
+});
 
 /// Cards given to the batch: references to the (frozen) Python cards, read
 /// while detached without copying.

@@ -244,3 +244,37 @@ impl FleetEntry {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::FleetEntry;
+
+    const CARD: &str = r#""card": {"iccid": "89860012345678901238", "msisdn": "1440012345678",
+        "plan": {"start": "2026-01-01T00:00:00+08:00", "end": "2027-01-01T00:00:00+08:00",
+                 "period": "month", "quota_bytes": 1, "monthly_fee": 0}}"#;
+
+    fn field_of(line: &str) -> String {
+        match FleetEntry::from_json(line) {
+            Err(crate::Error::InvalidInput { field, .. }) => field,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Errors name the field within the line: an event's own value, a plan.
+    #[test]
+    fn errors_name_the_field_within_the_line() {
+        let event = |e: &str| {
+            format!(r#"{{{CARD}, "events": [{{"at": "2026-01-03T00:00:00Z", "event": {e}}}]}}"#)
+        };
+        assert_eq!(
+            field_of(&event(r#"{"type": "payment", "amount": 0}"#)),
+            "entry.events[0].event.amount"
+        );
+        assert_eq!(
+            field_of(&event(r#"{"type": "top_up", "bytes": 0}"#)),
+            "entry.events[0].event.bytes"
+        );
+        let backwards = CARD.replace("2027-01-01", "2025-01-01");
+        assert!(field_of(&format!("{{{backwards}}}")).starts_with("entry.card.plan"));
+    }
+}
