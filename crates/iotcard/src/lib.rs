@@ -2,7 +2,8 @@
 //!
 //! Decides, for an IoT SIM card (物联网卡), whether it is active, why it is
 //! suspended (停机), what lifts each suspension, what fees accrue, and what happens
-//! next and when — the rule book `rules.md` (R1–R11) as pure functions.
+//! next and when — the project's rule book (`docs/rules.md` in the repository,
+//! rules R1–R11) as pure functions.
 //!
 //! - A card carries a **set of holds**; its [`Status`] is derived from them.
 //! - Three operations, each a function of its inputs (no clock is read, no I/O):
@@ -40,9 +41,10 @@
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
 
-/// The README's examples, run as doc tests.
+/// The crate README's examples, run as doc tests (`tests/readme.rs` checks that
+/// the workspace README's examples are among them).
 #[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
 mod arrears;
