@@ -41,7 +41,7 @@
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
 
-/// The crate README's examples, run as doc tests (`tests/readme.rs` checks that
+/// The crate README's examples, run as doc tests (`tests/docs.rs` checks that
 /// the workspace README's examples are among them).
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
