@@ -1,4 +1,4 @@
-"""Plays every scenario file (``tests/scenarios/*.json``, scenarios.md) through the
+"""Plays every scenario file (``tests/scenarios/*.json``, docs/scenarios.md) through the
 pure-Python peer ``iotcard_peer`` and reports every failing step with the
 scenario name, the step index, the field, the expected and the actual value.
 
@@ -70,7 +70,7 @@ def _same_set(want: Any, got: Any) -> bool:
 
 
 def compare(step: int, expect: Mapping[str, Any], actual: Mapping[str, Any], fail: Fail) -> None:
-    """Compares the expected fields with the assessment's JSON (scenarios.md)."""
+    """Compares the expected fields with the assessment's JSON (docs/scenarios.md)."""
     for field, want in expect.items():
         got = actual.get(field)
         if field in ("can", "remedies", "refund"):

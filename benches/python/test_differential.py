@@ -2,7 +2,7 @@
 pure-Python peer (``iotcard_peer``) and the ``iotcard`` package (the Rust core
 behind its binding). After every step both must agree on the outcome (success or
 the same error code), on the scheduled changes passed on the way, and on the
-assessment (every scenarios.md expect field, plus allowance, maintenance end,
+assessment (every docs/scenarios.md expect field, plus allowance, maintenance end,
 R1.1's unmet conditions and when each hold went on).
 
     pytest benches/python/test_differential.py
@@ -85,7 +85,7 @@ def rfc3339(t: datetime) -> str:
 
 
 def policies() -> st.SearchStrategy[dict[str, Any]]:
-    """Overrides of the default policy (scenarios.md "Policy")."""
+    """Overrides of the default policy (docs/json.md "Policy")."""
     return st.fixed_dictionaries(
         {},
         optional={
@@ -265,7 +265,7 @@ class Pair:
         self.log: list[dict[str, Any]] = []
 
     def repro(self) -> str:
-        """The story so far, as a scenario file (scenarios.md) to replay."""
+        """The story so far, as a scenario file (docs/scenarios.md) to replay."""
         return json.dumps(
             {"name": "differential", "policy": self.policy_json, "card": self.card_json, "steps": self.log},
             indent=1,

@@ -1,4 +1,4 @@
-"""A pure-Python implementation of the iotcard rules (rules.md, with DESIGN.md's
+"""A pure-Python implementation of the iotcard rules (docs/rules.md, with DESIGN.md's
 decisions), written the way a billing-script author would: the benchmarks' peer
 and the differential oracle for the ``iotcard`` package. No dependency beyond the
 standard library.

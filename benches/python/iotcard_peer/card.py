@@ -1,4 +1,4 @@
-"""The card's state and the three operations of rules.md "Lifecycle": apply an
+"""The card's state and the three operations of docs/rules.md "Lifecycle": apply an
 event, advance to an instant, assess. Each takes a card and returns a new one, so
 a refused event leaves the card as it was.
 
@@ -573,7 +573,7 @@ class Refund:
 
 @dataclass(frozen=True)
 class Assessment:
-    """A card assessed at an instant (the expect fields of scenarios.md, and a few more)."""
+    """A card assessed at an instant (the expect fields of docs/json.md, and a few more)."""
 
     at: datetime
     timezone: timezone
@@ -596,7 +596,7 @@ class Assessment:
     refund: Refund
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shapes of scenarios.md; instants in the policy's time zone."""
+        """The JSON shapes of docs/json.md; instants in the policy's time zone."""
         tz = self.timezone
 
         def inst(t: datetime | None) -> str | None:

@@ -1,4 +1,4 @@
-"""The error codes of scenarios.md, as one exception class with a ``code``."""
+"""The error codes of docs/json.md, as one exception class with a ``code``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The JSON that crosses the boundary (scenarios.md): policy, plan, new card and
+"""The JSON that crosses the boundary (docs/json.md): policy, plan, new card and
 events, parsed strictly (an unknown field is an error, not a silent default)."""
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def parse_hold(field: str, v: object) -> str:
 
 @dataclass(frozen=True)
 class Policy:
-    """Policy settings (scenarios.md "Policy (defaults)")."""
+    """Policy settings (docs/json.md "Policy")."""
 
     timezone: timezone = field(default_factory=lambda: parse_timezone("+08:00"))
     retention_months: int = 3
@@ -253,7 +253,7 @@ class Plan:
 
 @dataclass(frozen=True)
 class NewCard:
-    """A new card, in ``inventory`` (scenarios.md "card")."""
+    """A new card, in ``inventory`` (docs/json.md "Card")."""
 
     iccid: str
     msisdn: str
@@ -297,7 +297,7 @@ EVENT_FIELDS: dict[str, dict[str, bool]] = {
 
 @dataclass(frozen=True)
 class Event:
-    """One event (scenarios.md "Events"); only the fields of its type are set."""
+    """One event (docs/json.md "Event"); only the fields of its type are set."""
 
     type: str
     imei: str | None = None

@@ -1,4 +1,4 @@
-"""Time (rules.md "Time"): RFC 3339 instants, the billing time zone (a fixed
+"""Time (docs/rules.md "Time"): RFC 3339 instants, the billing time zone (a fixed
 offset, DESIGN.md decision 16) and calendar-month arithmetic that clamps to the
 month's last day (R4.2).
 

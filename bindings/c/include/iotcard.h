@@ -316,7 +316,7 @@
  * What a call did: `IOTCARD_RESULT_OK` (0), or why it failed.
  *
  * Fixed width: `uint32_t` in C. Values 1 to 99 are the core's error codes, in
- * the order of `scenarios.md`; 100 and up are the C API's own. Functions that
+ * the order of `docs/json.md`; 100 and up are the C API's own. Functions that
  * take a result from C (`iotcard_result_message`, `iotcard_result_name`) take a
  * plain `uint32_t`, so an unknown value is answered, not undefined behaviour.
  *
@@ -407,7 +407,7 @@ typedef uint32_t iotcard_result;
 typedef struct iotcard_card iotcard_card;
 
 /**
- * A policy: the operator's settings for every rule (`scenarios.md` "Policy").
+ * A policy: the operator's settings for every rule (`docs/json.md` "Policy").
  *
  * Created by `iotcard_policy_from_json`, freed by `iotcard_policy_free`.
  *
@@ -595,7 +595,7 @@ iotcard_result iotcard_policy_from_json(const char *json,
 void iotcard_policy_free(struct iotcard_policy *policy);
 
 /**
- * Creates a new card, in `inventory`, from the card JSON of `scenarios.md`
+ * Creates a new card, in `inventory`, from the card JSON of `docs/json.md`
  * (`iccid`, `msisdn`, `plan`, and optionally `balance` and `auto_suspend`).
  *
  * On success `*out` is a new card, to free with `iotcard_card_free`.
@@ -688,7 +688,7 @@ iotcard_result iotcard_card_msisdn(const struct iotcard_card *card,
                                    size_t *out_n);
 
 /**
- * Applies an event, given as the event JSON of `scenarios.md`
+ * Applies an event, given as the event JSON of `docs/json.md`
  * (`{"type": "charge", "amount": 1500}`), at `at_ms` (Unix milliseconds) under
  * `policy`: the card first advances to `at_ms` (every scheduled change due by
  * then), then the event applies.
@@ -749,7 +749,7 @@ iotcard_result iotcard_card_advance(struct iotcard_card *card,
 
 /**
  * Assesses the card at `at_ms` (Unix milliseconds) under `policy`, as JSON with
- * the field names of `scenarios.md` (`status`, `holds`, `barred`, `balance`,
+ * the field names of `docs/json.md` (`status`, `holds`, `barred`, `balance`,
  * `next`, `can`, `remedies`, `call_restriction`, `refund`, ...; instants in the
  * policy's time zone). The card is not changed.
  *
@@ -860,7 +860,7 @@ const char *iotcard_result_message(uint32_t result);
 
 /**
  * The result's stable snake_case name: `"ok"`, the core's error code
- * (`"invalid_input"`, `"out_of_order"`, ... as in `scenarios.md`), or
+ * (`"invalid_input"`, `"out_of_order"`, ... as in `docs/json.md`), or
  * `"null_argument"`, `"invalid_utf8"`, `"buffer_too_small"`, `"panic"`.
  * NULL for an unknown value.
  *

@@ -9,7 +9,7 @@ use iotcard::{Card, Event, NewCard, Policy};
 use crate::ffi::{arg_mut, arg_out, arg_ref, arg_str, c_string, copy_out, instant};
 use crate::result::{Failure, guard, guard_value, iotcard_result};
 
-/// A policy: the operator's settings for every rule (`scenarios.md` "Policy").
+/// A policy: the operator's settings for every rule (`docs/json.md` "Policy").
 ///
 /// Created by `iotcard_policy_from_json`, freed by `iotcard_policy_free`.
 ///
@@ -113,7 +113,7 @@ pub unsafe extern "C" fn iotcard_policy_free(policy: *mut iotcard_policy) {
     unsafe { free_handle(policy) }
 }
 
-/// Creates a new card, in `inventory`, from the card JSON of `scenarios.md`
+/// Creates a new card, in `inventory`, from the card JSON of `docs/json.md`
 /// (`iccid`, `msisdn`, `plan`, and optionally `balance` and `auto_suspend`).
 ///
 /// On success `*out` is a new card, to free with `iotcard_card_free`.
@@ -270,7 +270,7 @@ fn changes_json(
     c_string(json, "changes").map(Some)
 }
 
-/// Applies an event, given as the event JSON of `scenarios.md`
+/// Applies an event, given as the event JSON of `docs/json.md`
 /// (`{"type": "charge", "amount": 1500}`), at `at_ms` (Unix milliseconds) under
 /// `policy`: the card first advances to `at_ms` (every scheduled change due by
 /// then), then the event applies.
@@ -374,7 +374,7 @@ pub unsafe extern "C" fn iotcard_card_advance(
 }
 
 /// Assesses the card at `at_ms` (Unix milliseconds) under `policy`, as JSON with
-/// the field names of `scenarios.md` (`status`, `holds`, `barred`, `balance`,
+/// the field names of `docs/json.md` (`status`, `holds`, `barred`, `balance`,
 /// `next`, `can`, `remedies`, `call_restriction`, `refund`, ...; instants in the
 /// policy's time zone). The card is not changed.
 ///

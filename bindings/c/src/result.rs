@@ -13,7 +13,7 @@ use crate::ffi::copy_out;
 /// What a call did: `IOTCARD_RESULT_OK` (0), or why it failed.
 ///
 /// Fixed width: `uint32_t` in C. Values 1 to 99 are the core's error codes, in
-/// the order of `scenarios.md`; 100 and up are the C API's own. Functions that
+/// the order of `docs/json.md`; 100 and up are the C API's own. Functions that
 /// take a result from C (`iotcard_result_message`, `iotcard_result_name`) take a
 /// plain `uint32_t`, so an unknown value is answered, not undefined behaviour.
 ///
@@ -237,7 +237,7 @@ fn result_names() -> &'static [CString] {
 }
 
 /// The result's stable snake_case name: `"ok"`, the core's error code
-/// (`"invalid_input"`, `"out_of_order"`, ... as in `scenarios.md`), or
+/// (`"invalid_input"`, `"out_of_order"`, ... as in `docs/json.md`), or
 /// `"null_argument"`, `"invalid_utf8"`, `"buffer_too_small"`, `"panic"`.
 /// NULL for an unknown value.
 ///

@@ -137,7 +137,7 @@ fn constants_match_the_core_enums() {
 }
 
 /// Every core error code has its result, `IOTCARD_RESULT_<CODE>`, numbered from 1
-/// in the order of `scenarios.md`.
+/// in the order of `docs/json.md`.
 #[test]
 fn results_match_the_core_error_codes() {
     let header = generate();

@@ -2,7 +2,7 @@
 write the cards that need action (suspended or restricted, an overage to bill, a
 refund that may be requested, cancelled...) as JSON Lines.
 
-Input: JSON Lines, one card a line, in the shapes of scenarios.md::
+Input: JSON Lines, one card a line, in the shapes of docs/json.md::
 
     {"card": {"iccid": ..., "msisdn": ..., "plan": {...}},
      "events": [{"at": "2026-01-05T10:00:00+08:00", "event": {"type": "activate", ...}}]}

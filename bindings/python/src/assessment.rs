@@ -1,5 +1,5 @@
 //! `Assessment`, `Scheduled`, `Refund` and `Change` (the audit trail): read-only
-//! views of the core's values, with `to_dict()` in the shapes of scenarios.md.
+//! views of the core's values, with `to_dict()` in the shapes of docs/json.md.
 
 use chrono::FixedOffset;
 use iotcard::{Action, Assessment, Cause, Change, Effect, Hold, Refund, Scheduled, format_instant};
@@ -171,13 +171,13 @@ impl PyAssessment {
         self.inner.remedy(h).map(|r| r.to_py(py)).transpose()
     }
 
-    /// The assessment as JSON, with the field names of scenarios.md (plus `at`,
+    /// The assessment as JSON, with the field names of docs/json.md (plus `at`,
     /// `hold_details`, `allowance_bytes`, `maintenance_until`, `manual_suspend_unmet`).
     fn to_json(&self) -> String {
         self.inner.to_json()
     }
 
-    /// The assessment as a dict in the shapes of scenarios.md (instants as RFC 3339
+    /// The assessment as a dict in the shapes of docs/json.md (instants as RFC 3339
     /// strings in the policy's time zone).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         from_json(py, &self.inner.to_json_value())
@@ -225,7 +225,7 @@ impl PyScheduled {
     fn change<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.inner.change.to_py(py)
     }
-    /// `{"at": RFC 3339, "change": kind}`, as in scenarios.md.
+    /// `{"at": RFC 3339, "change": kind}`, as in docs/json.md.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         from_json(
             py,

@@ -72,7 +72,7 @@ impl PyPlan {
         self.inner.monthly_fee
     }
 
-    /// The plan in the JSON shape of scenarios.md.
+    /// The plan in the JSON shape of docs/json.md.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         from_json(py, &plan_json(&self.inner))
     }
@@ -164,7 +164,7 @@ pub(crate) fn json_of_value_class(obj: &Bound<'_, PyAny>) -> Option<serde_json::
 /// A card's whole state. Immutable: `apply` and `advance` return new cards.
 ///
 /// `Card(iccid, msisdn, plan, *, balance=0, auto_suspend=False)` opens a new
-/// card in `inventory`; `Card.open(...)` does the same from the scenarios.md
+/// card in `inventory`; `Card.open(...)` does the same from the docs/json.md
 /// `card` JSON; `Card.from_json` loads a state written by `to_json`.
 #[pyclass(frozen, eq, module = "iotcard._iotcard", name = "Card")]
 #[derive(Clone, PartialEq, Debug)]
@@ -195,7 +195,7 @@ impl PyCard {
         Card::new(&new).map(PyCard::from).map_err(to_py_err)
     }
 
-    /// A new card (in `inventory`) from the scenarios.md `card` JSON (`str`,
+    /// A new card (in `inventory`) from the docs/json.md `card` JSON (`str`,
     /// `bytes` or a dict).
     #[classmethod]
     #[pyo3(signature = (data, /))]

@@ -158,7 +158,7 @@ py_enum!(
 py_enum!(
     Rule,
     "Rule",
-    "A rule id of rules.md (member R1_1 is \"R1.1\")."
+    "A rule id of docs/rules.md (member R1_1 is \"R1.1\")."
 );
 
 /// Adds every enum class to the module.

@@ -77,7 +77,7 @@ fn classes(py: Python<'_>) -> PyResult<&Classes> {
             py,
             "IotCardError",
             &PyTuple::new(py, [py.get_type::<PyException>()])?,
-            "Base class of every iotcard error; `.code` is the stable error code of scenarios.md.",
+            "Base class of every iotcard error; `.code` is the stable error code of docs/json.md.",
             None,
         )?;
         let mut by_code = Vec::new();

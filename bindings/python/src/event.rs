@@ -1,4 +1,4 @@
-//! `Event`: one class for the event table of scenarios.md, with a constructor per
+//! `Event`: one class for the event table of docs/json.md, with a constructor per
 //! event type (`Event.charge(1500)`) and `from_json`/`from_dict` for the JSON shape.
 
 use iotcard::{Event, Hold, Iccid, Imei, Region};

@@ -1,5 +1,5 @@
 //! `Policy`: the operator's settings, built from the fields to change from the
-//! default (as in scenarios.md).
+//! default (as in docs/json.md).
 
 use iotcard::Policy;
 use pyo3::prelude::*;

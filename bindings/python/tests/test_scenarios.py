@@ -1,9 +1,9 @@
 """Plays every conformance scenario (``tests/scenarios/*.json``) through the Python
 API: ``Policy``, ``Card``, ``Event`` and ``Assessment`` objects and their calls, so
-the binding itself is what is tested (scenarios.md is the contract).
+the binding itself is what is tested (docs/json.md is the contract).
 
 Each ``expect`` field is checked twice: on the ``Assessment`` object (enums, sets,
-datetimes) and on ``Assessment.to_dict()`` (the JSON shapes of scenarios.md). Every
+datetimes) and on ``Assessment.to_dict()`` (the JSON shapes of docs/json.md). Every
 expect step is also checked against ``assess_many`` on the same card.
 """
 

@@ -1,5 +1,5 @@
 //! Assessment: everything a billing system asks about a card at an instant, in
-//! one plain struct (no heap), and its JSON in the field names of `scenarios.md`.
+//! one plain struct (no heap), and its JSON in the field names of `docs/json.md`.
 
 use std::fmt;
 
@@ -116,7 +116,7 @@ impl Assessment {
             || self.refund.eligible_to_request
     }
 
-    /// The assessment as JSON, with the field names of `scenarios.md` (plus
+    /// The assessment as JSON, with the field names of `docs/json.md` (plus
     /// `at`, `hold_details`, `allowance_bytes`, `maintenance_until` and
     /// `manual_suspend_unmet`).
     pub fn to_json_value(&self) -> Value {

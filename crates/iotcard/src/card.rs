@@ -1,4 +1,4 @@
-//! The card: a new card (the JSON of `scenarios.md`) and the card's full state,
+//! The card: a new card (the JSON of `docs/json.md`) and the card's full state,
 //! which serializes with a format version and round-trips exactly.
 
 use serde::{Deserialize, Serialize};
@@ -16,7 +16,7 @@ use crate::{Error, Instant};
 /// The current version of the stored card-state JSON.
 pub const STATE_VERSION: u32 = 1;
 
-/// A new card, in `inventory` (`scenarios.md` "card").
+/// A new card, in `inventory` (`docs/json.md` "Card").
 ///
 /// ```
 /// let c = iotcard::NewCard::from_json(r#"{

@@ -9,7 +9,7 @@ use crate::status::Status;
 use crate::time::rfc3339;
 
 named_enum!(
-    /// A rule id of rules.md.
+    /// A rule id of docs/rules.md.
     Rule, "rule" {
         /// Manual suspension conditions.
         R1_1 = "R1.1",

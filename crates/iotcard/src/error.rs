@@ -10,7 +10,7 @@ use crate::status::Status;
 /// Everything that can go wrong in iotcard.
 ///
 /// Each variant has a stable [`code`](Error::code) (the error codes of
-/// `scenarios.md`); the C result codes and the Python exception classes map to
+/// `docs/json.md`); the C result codes and the Python exception classes map to
 /// these one to one. A refused operation never changes the card it was given.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -96,7 +96,7 @@ impl fmt::Display for HoldName {
 }
 
 impl Error {
-    /// Every error code, in the order of `scenarios.md`.
+    /// Every error code, in the order of `docs/json.md`.
     pub const CODES: [&'static str; 8] = [
         "invalid_input",
         "out_of_order",
@@ -108,7 +108,7 @@ impl Error {
         "nothing_to_lift",
     ];
 
-    /// The stable error code, as in `scenarios.md` (`invalid_input`, `terminal`, ...).
+    /// The stable error code, as in `docs/json.md` (`invalid_input`, `terminal`, ...).
     ///
     /// ```
     /// let e = iotcard::Policy::from_json(r#"{"retention_monts": 3}"#).unwrap_err();

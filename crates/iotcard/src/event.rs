@@ -1,4 +1,4 @@
-//! Events: what happens to a card (the event table of `scenarios.md`).
+//! Events: what happens to a card (the event table of `docs/json.md`).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

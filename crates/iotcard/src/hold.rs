@@ -1,4 +1,4 @@
-//! Holds and services ("Lifecycle" in rules.md): a hold is one active reason why
+//! Holds and services ("Lifecycle" in docs/rules.md): a hold is one active reason why
 //! some services are barred. A card carries a *set* of holds; each hold bars a
 //! fixed set of services.
 
@@ -32,7 +32,7 @@ macro_rules! named_enum {
                 a
             };
 
-            /// The name used in JSON (`scenarios.md`).
+            /// The name used in JSON (`docs/json.md`).
             pub const fn name(self) -> &'static str {
                 match self { $($name::$var => $s),+ }
             }
@@ -102,7 +102,7 @@ named_enum!(
 );
 
 named_enum!(
-    /// One reason why services are barred (rules.md "Words": hold).
+    /// One reason why services are barred (docs/rules.md "Words": hold).
     Hold, "hold" {
         /// R1.2: manual suspension (人工停用); every service.
         Manual = "manual",

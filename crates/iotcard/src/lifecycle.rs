@@ -1,4 +1,4 @@
-//! The three operations ("Lifecycle" in rules.md): apply an event, advance to an
+//! The three operations ("Lifecycle" in docs/rules.md): apply an event, advance to an
 //! instant, assess (in [`crate::assess`]). Each takes the card by reference and
 //! returns a new one: a refused event leaves the card exactly as it was.
 

@@ -37,7 +37,7 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Parses and validates a plan (the `plan` object of `scenarios.md`).
+    /// Parses and validates a plan (the `plan` object of `docs/json.md`).
     ///
     /// # Errors
     /// [`Error::InvalidInput`] naming the field (`plan.end`, `plan.period`); JSON

@@ -1,5 +1,5 @@
 //! The policy: the operator's and reseller's settings for every rule that the
-//! article leaves open (the **Decision** lines of rules.md).
+//! article leaves open (the policy settings that docs/rules.md names).
 
 use serde::{Deserialize, Serialize};
 

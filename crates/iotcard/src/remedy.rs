@@ -5,7 +5,7 @@ use crate::hold::{Hold, named_enum};
 use crate::policy::Policy;
 
 named_enum!(
-    /// What lifts a hold (R11), as the remedy codes of `scenarios.md`.
+    /// What lifts a hold (R11), as the remedy codes of `docs/json.md`.
     Remedy, "remedy" {
         /// R1.2: a manual resume.
         ManualResume = "manual_resume",

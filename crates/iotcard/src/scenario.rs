@@ -1,4 +1,4 @@
-//! Scenario files (`scenarios.md`): a card's story and what must hold along the
+//! Scenario files (`docs/scenarios.md`): a card's story and what must hold along the
 //! way. [`run`] plays one file and reports every failing step with the scenario
 //! name, step index, field, expected and actual value. Pure: it takes the file's
 //! text; reading files is the caller's business.
@@ -97,7 +97,7 @@ impl fmt::Display for Report {
     }
 }
 
-/// The expect fields of `scenarios.md`.
+/// The expect fields of `docs/scenarios.md`.
 pub const EXPECT_FIELDS: [&str; 14] = [
     "status",
     "holds",

@@ -1,4 +1,4 @@
-//! Scheduled changes ("Time" in rules.md): R2.3, R4.1, R4.4, R4.5, R6.2 and R8.1
+//! Scheduled changes ("Time" in docs/rules.md): R2.3, R4.1, R4.4, R4.5, R6.2 and R8.1
 //! happen at exact instants. Advancing a card to T applies every change due at or
 //! before T, in order; changes due at the same instant follow [`ChangeKind`] order.
 //!

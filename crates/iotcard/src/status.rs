@@ -1,4 +1,4 @@
-//! Status ("Lifecycle" in rules.md): derived from activation, terminal state and
+//! Status ("Lifecycle" in docs/rules.md): derived from activation, terminal state and
 //! holds, never stored on its own.
 
 use serde::{Deserialize, Serialize};
@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::hold::{Holds, named_enum};
 
 named_enum!(
-    /// A card's status, derived from its holds (rules.md "Lifecycle").
+    /// A card's status, derived from its holds (docs/rules.md "Lifecycle").
     Status, "status" {
         /// Never activated.
         Inventory = "inventory",

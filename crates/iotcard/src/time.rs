@@ -1,4 +1,4 @@
-//! Time ("Time" in rules.md): instants, the billing time zone and calendar-month
+//! Time ("Time" in docs/rules.md): instants, the billing time zone and calendar-month
 //! arithmetic that clamps to the month's last day (R4.2).
 //!
 //! Every function here is checked: an instant past chrono's range gives `None`

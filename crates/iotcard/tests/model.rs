@@ -1,28 +1,28 @@
 //! Model-based test: random stories (every event type, at increasing instants,
 //! with now and then one out of order, plus `advance` and a JSON store/load)
 //! under random policies, run on the real core and on a deliberately naive
-//! reference model written here from rules.md; after every transition the two
+//! reference model written here from docs/rules.md; after every transition the two
 //! must agree on the outcome (accepted, or refused with the same code), holds,
 //! status, balance, clock, usage and overage, keep-number fees, end of
 //! retention, the next scheduled change, and the `can` map.
 //!
 //! The model is naive on purpose: holds are a `BTreeSet`; usage is a ledger of
 //! every traffic and top-up record, summed over the quota period containing the
-//! instant (rules.md R2.1), not a running counter; calendar arithmetic is its own
+//! instant (docs/rules.md R2.1), not a running counter; calendar arithmetic is its own
 //! (month index arithmetic and a last-day-of-month search with chrono's
 //! `NaiveDate`, not `iotcard::add_months`); quota periods are found by walking
 //! month by month to the nearest period-start month; and advancing applies "every
 //! scheduled change due at or before T, in order" by re-deriving every rule's
 //! deadline after each change.
 //!
-//! Where rules.md is silent the model follows the core's decisions (doc
+//! Where docs/rules.md is silent the model follows the core's decisions (doc
 //! comments and code comments), each marked `Decision (core)`: a negative
 //! opening balance puts `arrears` at activation; R1.1 counts a negative balance
 //! as arrears and refuses suspending a suspended card; a card activated after
 //! its plan ended expires at activation; a renewal that moves the quota period
 //! boundaries starts a fresh period (usage and top-ups dropped); overlapping
 //! maintenance windows extend; refusals come in the order of `apply_mut`.
-//! Where the core departs from rules.md the model follows the core and the spot
+//! Where the core departs from docs/rules.md the model follows the core and the spot
 //! is marked `DISAGREEMENT`, so the other checks keep running: R3.3 says
 //! `low_balance` is for "a balance at or above zero", the core also puts it on a
 //! negative balance within the credit limit.
@@ -175,7 +175,7 @@ fn bars_everything(h: Hold) -> bool {
     !matches!(h, Hold::OverQuota | Hold::LowBalance)
 }
 
-/// The order of scheduled changes due at the same instant (scenarios.md).
+/// The order of scheduled changes due at the same instant (docs/json.md).
 fn rank(k: ChangeKind) -> u8 {
     match k {
         ChangeKind::LiftOverQuota => 0,
@@ -243,7 +243,7 @@ impl RefCard {
 
     /// R3.3: a balance below the threshold (0 = off) that is not arrears.
     ///
-    /// DISAGREEMENT: rules.md R3.3 says "a balance at or above zero but below
+    /// DISAGREEMENT: docs/rules.md R3.3 says "a balance at or above zero but below
     /// the threshold"; the core (arrears.rs `low`) also counts a balance below
     /// zero but within the credit limit. The model follows the core.
     fn low(&self, p: &Policy) -> bool {
@@ -302,7 +302,7 @@ impl RefCard {
             || (self.holds.contains(&Hold::Arrears) && self.balance >= 0)
     }
 
-    /// Every rule's next deadline (rules.md "Time"), the earliest first; `now`
+    /// Every rule's next deadline (docs/rules.md "Time"), the earliest first; `now`
     /// is the instant the card has been brought to.
     fn next_due(&self, p: &Policy, now: Instant) -> Option<(Instant, ChangeKind)> {
         let activated = self.activated?;
@@ -405,7 +405,7 @@ impl RefCard {
     /// replacement card for `replace`. The order of refusals is the core's
     /// (lifecycle.rs): terminal, out of order, terminal once advanced, invalid
     /// values, not activated, then the event's own rule.
-    #[allow(clippy::too_many_lines)] // one arm per event type, in the order of scenarios.md
+    #[allow(clippy::too_many_lines)] // one arm per event type, in the order of docs/json.md
     fn apply(&mut self, p: &Policy, at: Instant, e: &Event) -> Result<Option<RefCard>, Code> {
         self.refuse_if_terminal()?;
         self.advance(p, at)?;

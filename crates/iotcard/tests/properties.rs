@@ -1,4 +1,4 @@
-//! Property tests: the laws of rules.md ("Lifecycle", "Time") and of the crate's
+//! Property tests: the laws of docs/rules.md ("Lifecycle", "Time") and of the crate's
 //! contract (refusals change nothing, state JSON round-trips, replay is
 //! deterministic), each test named after the law it checks.
 //!

@@ -155,7 +155,7 @@ class Rule(StrEnum):
     R10_2 = "R10.2"
     R11 = "R11"
 
-# Exceptions: one class per error code of scenarios.md.
+# Exceptions: one class per error code of docs/json.md.
 
 class IotCardError(Exception):
     """Base class of every iotcard error; ``.code`` is the stable error code."""
