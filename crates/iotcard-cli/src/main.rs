@@ -25,7 +25,9 @@ struct Cli {
 enum Command {
     /// Run scenario files (files or folders of *.json); ends with `N passed, N failed`.
     ///
-    /// Exit status: 0 all passed, 1 some failed, 2 some input was unreadable.
+    /// Every file that did not pass counts as failed in that line, unreadable
+    /// ones included. Exit status: 0 all passed, 1 some failed, 2 some input was
+    /// unreadable or no scenario file was found.
     Test {
         /// Scenario files or folders.
         #[arg(required = true)]

@@ -49,7 +49,22 @@ pub(crate) fn run(paths: &[PathBuf], verbose: bool) -> ExitCode {
     for u in &unreadable {
         eprintln!("unreadable: {u}");
     }
-    println!("{passed} passed, {failed} failed");
+    if files.is_empty() && unreadable.is_empty() {
+        eprintln!("iotcard test: no scenario file (*.json) found in the paths given");
+        println!("0 passed, 0 failed");
+        return ExitCode::from(2);
+    }
+    // CI systems read this line: a file that could not be read did not pass.
+    // Unreadable folders count too (one each).
+    failed += unreadable.len();
+    if unreadable.is_empty() {
+        println!("{passed} passed, {failed} failed");
+    } else {
+        println!(
+            "{passed} passed, {failed} failed ({} unreadable)",
+            unreadable.len()
+        );
+    }
     if !unreadable.is_empty() {
         ExitCode::from(2)
     } else if failed > 0 {

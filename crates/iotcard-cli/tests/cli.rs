@@ -82,6 +82,49 @@ fn a_failing_scenario_names_step_field_expected_and_actual() {
         "{}",
         text(&out.stderr)
     );
+    // The closing line counts the unreadable file as failed.
+    assert!(
+        text(&out.stdout).contains("0 passed, 1 failed (1 unreadable)"),
+        "{}",
+        text(&out.stdout)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn unreadable_files_count_as_failed_beside_a_good_one() {
+    let dir = std::env::temp_dir().join(format!("iotcard-cli-mixed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let good = root().join("tests/scenarios/R3.1-charge-below-zero-puts-arrears.json");
+    std::fs::copy(&good, dir.join("good.json")).expect("copy");
+    std::fs::write(dir.join("bad1.json"), "{not json").expect("write");
+    std::fs::write(
+        dir.join("bad2.json"),
+        r#"{"name": "x", "policy": {"nope": 1}}"#,
+    )
+    .expect("write");
+    let out = iotcard(&["test", dir.to_str().unwrap_or_default()], None);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert_eq!(
+        stdout.lines().last().unwrap_or_default(),
+        "1 passed, 2 failed (2 unreadable)"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn no_scenario_file_found_is_exit_2() {
+    let dir = std::env::temp_dir().join(format!("iotcard-cli-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    std::fs::write(dir.join("notes.txt"), "not a scenario").expect("write");
+    let out = iotcard(&["test", dir.to_str().unwrap_or_default()], None);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("no scenario file"),
+        "{}",
+        text(&out.stderr)
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
