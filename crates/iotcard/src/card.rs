@@ -449,6 +449,39 @@ impl TryFrom<StateJson> for Card {
         if holds.contains(Hold::Expired) && s.retention.is_none() {
             return bad("state.retention", "null while the expired hold is on");
         }
+        // The clock is the latest instant the card has seen: activation and every
+        // hold and traffic record happened at or before it.
+        if let Some(activated) = s.activated_at {
+            match s.clock {
+                None => return bad("state.clock", "null on an activated card"),
+                Some(clock) if clock < activated => {
+                    return Err(Error::invalid(
+                        "state.clock",
+                        clock.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                        "before state.activated_at",
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(clock) = s.clock {
+            if let Some(h) = s.holds.iter().find(|h| h.since > clock) {
+                return Err(Error::invalid(
+                    format!("state.holds.{}.since", h.hold),
+                    h.since.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                    "after state.clock",
+                ));
+            }
+            if let Some(t) = s.last_traffic
+                && t > clock
+            {
+                return Err(Error::invalid(
+                    "state.last_traffic",
+                    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                    "after state.clock",
+                ));
+            }
+        }
         if let Some(p) = s.period
             && p.end <= p.start
         {

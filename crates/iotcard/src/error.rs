@@ -184,6 +184,20 @@ impl Error {
             field.push_str(&inner_field);
             reason = msg;
         }
+        // A repeated key: name it, as a path below the object that repeats it.
+        let duplicate = reason
+            .strip_prefix("duplicate field `")
+            .and_then(|rest| rest.split_once('`'))
+            .map(|(name, _)| name.to_owned());
+        if let Some(name) = duplicate {
+            field.push('.');
+            field.push_str(&name);
+            return Error::InvalidInput {
+                field,
+                value: format!("`{name}`"),
+                reason: format!("the key `{name}` appears more than once"),
+            };
+        }
         let missing = reason
             .strip_prefix("missing field `")
             .and_then(|rest| rest.split_once('`'))
@@ -261,6 +275,18 @@ pub(crate) fn parse_json_limited<'de, T: serde::Deserialize<'de>>(
             what,
             format!("({} bytes of JSON)", json.len()),
             format!("longer than the limit of {limit} bytes (iotcard::{limit_name})"),
+        ));
+    }
+    // Every top-level value of the contract is an object; serde would also take
+    // a JSON array and fill the fields by position.
+    if let Some(first) = json.trim_start().chars().next()
+        && first != '{'
+    {
+        let shown: String = json.trim().chars().take(40).collect();
+        return Err(Error::invalid(
+            what,
+            shown,
+            "must be a JSON object ({...})".to_owned(),
         ));
     }
     // Valid input takes the fast path; only a failure is parsed again with path
