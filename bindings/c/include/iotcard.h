@@ -877,8 +877,10 @@ const char *iotcard_result_name(uint32_t result);
  *
  * `*out_n` is set to the message's length without the NUL (like `snprintf`):
  * on `IOTCARD_RESULT_OK` that many bytes were written before the NUL; on
- * `IOTCARD_RESULT_BUFFER_TOO_SMALL` nothing was written to `buf`, and a buffer
- * of `*out_n + 1` bytes is needed.
+ * `IOTCARD_RESULT_BUFFER_TOO_SMALL` as much of the message as fits was written,
+ * NUL-terminated and cut at a character boundary (so a logger's fixed
+ * `char msg[256]` gets the start of a long message, as with `snprintf`), and a
+ * buffer of `*out_n + 1` bytes holds it whole. A `len` of 0 writes nothing.
  *
  * This call never changes the last error, even when it fails.
  *

@@ -102,6 +102,40 @@ pub(crate) fn c_string(s: String, name: &str) -> Result<*mut c_char, Failure> {
         .map_err(|e| Failure::invalid(name, e.nul_position(), "contains a NUL byte"))
 }
 
+/// Like [`copy_out`], but a `buf` too small for `s` gets as much of `s` as fits
+/// (cut at a character boundary, never inside a UTF-8 sequence), NUL-terminated,
+/// as `snprintf` does; `*out_n` is still `s.len()` and the result is
+/// `BufferTooSmall`. A `len` of 0 writes nothing.
+///
+/// # Safety
+/// As for [`copy_out`].
+pub(crate) unsafe fn copy_out_truncating(
+    s: &str,
+    buf: *mut c_char,
+    len: usize,
+    out_n: *mut usize,
+    name: &str,
+) -> Result<(), Failure> {
+    // SAFETY: the caller's contract, passed on.
+    let full = unsafe { copy_out(s, buf, len, out_n, name) };
+    if let Err(f) = &full
+        && f.result == iotcard_result::BufferTooSmall
+        && len > 0
+    {
+        let mut cut = len - 1;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        // SAFETY: `buf` is non-NULL (checked by `copy_out`) and holds `len` >
+        // `cut` bytes; `s` cannot overlap a buffer handed over for writing.
+        unsafe {
+            std::ptr::copy_nonoverlapping(s.as_ptr(), buf.cast::<u8>(), cut);
+            buf.add(cut).write(0);
+        }
+    }
+    full
+}
+
 /// Copies `s` and a NUL into the caller's buffer; `*out_n` is `s.len()`.
 ///
 /// On a buffer shorter than `s.len() + 1`, nothing is written to `buf`, `*out_n`

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use iotcard::Error;
 
-use crate::ffi::copy_out;
+use crate::ffi::copy_out_truncating;
 
 /// What a call did: `IOTCARD_RESULT_OK` (0), or why it failed.
 ///
@@ -260,8 +260,10 @@ pub unsafe extern "C" fn iotcard_result_name(result: u32) -> *const c_char {
 ///
 /// `*out_n` is set to the message's length without the NUL (like `snprintf`):
 /// on `IOTCARD_RESULT_OK` that many bytes were written before the NUL; on
-/// `IOTCARD_RESULT_BUFFER_TOO_SMALL` nothing was written to `buf`, and a buffer
-/// of `*out_n + 1` bytes is needed.
+/// `IOTCARD_RESULT_BUFFER_TOO_SMALL` as much of the message as fits was written,
+/// NUL-terminated and cut at a character boundary (so a logger's fixed
+/// `char msg[256]` gets the start of a long message, as with `snprintf`), and a
+/// buffer of `*out_n + 1` bytes holds it whole. A `len` of 0 writes nothing.
 ///
 /// This call never changes the last error, even when it fails.
 ///
@@ -280,7 +282,7 @@ pub unsafe extern "C" fn iotcard_last_error_message(
             .try_with(|m| m.try_borrow().map(|m| m.clone()).unwrap_or_default())
             .unwrap_or_default();
         // SAFETY: the caller's contract for `buf`, `len` and `out_n`.
-        unsafe { copy_out(&message, buf, len, out_n, "buf") }
+        unsafe { copy_out_truncating(&message, buf, len, out_n, "buf") }
     };
     match catch_unwind(AssertUnwindSafe(run)) {
         Ok(Ok(())) => iotcard_result::Ok,

@@ -794,15 +794,33 @@ static void test_last_error_message(void) {
     CHECK(n == strlen(buf));
     full = n;
 
-    /* Too small: nothing written, the length reported, the message kept. */
+    /* Too small: what fits is written, NUL-terminated (as snprintf does), the
+       full length reported, the message kept. */
     memset(small, 'x', sizeof small);
     n = 0;
     CHECK_RESULT(iotcard_last_error_message(small, sizeof small, &n),
                  IOTCARD_RESULT_BUFFER_TOO_SMALL);
     CHECK(n == full);
-    CHECK(small[0] == 'x' && small[7] == 'x');
+    CHECK_STR(small, "invalid");
     CHECK_RESULT(iotcard_last_error_message(buf, full, &n), IOTCARD_RESULT_BUFFER_TOO_SMALL);
+    CHECK(n == full && strlen(buf) == full - 1);
+    CHECK(strncmp(buf, "invalid input: policy.credit_limit = -5: must not be negativ", full - 1) == 0);
     CHECK_RESULT(iotcard_last_error_message(buf, full + 1, &n), IOTCARD_RESULT_OK);
+    /* A length of 0 writes nothing. */
+    memset(small, 'x', sizeof small);
+    CHECK_RESULT(iotcard_last_error_message(small, 0, &n), IOTCARD_RESULT_BUFFER_TOO_SMALL);
+    CHECK(n == full && small[0] == 'x');
+
+    /* The cut never splits a UTF-8 sequence: "时" takes bytes 22 to 24. */
+    CHECK_RESULT(iotcard_policy_from_json(S("{\"\u65f6\u533a\": 1}"), &p),
+                 IOTCARD_RESULT_INVALID_INPUT);
+    memset(buf, 'x', sizeof buf);
+    CHECK_RESULT(iotcard_last_error_message(buf, 24, &n), IOTCARD_RESULT_BUFFER_TOO_SMALL);
+    CHECK_STR(buf, "invalid input: policy.");
+    CHECK_RESULT(iotcard_last_error_message(buf, 26, &n), IOTCARD_RESULT_BUFFER_TOO_SMALL);
+    CHECK_STR(buf, "invalid input: policy.\xe6\x97\xb6");
+    CHECK_RESULT(iotcard_policy_from_json(S("{\"credit_limit\": -5}"), &p),
+                 IOTCARD_RESULT_INVALID_INPUT);
 
     /* NULL arguments: refused, and the message is still there. */
     CHECK_RESULT(iotcard_last_error_message(NULL, sizeof buf, &n), IOTCARD_RESULT_NULL_ARGUMENT);
