@@ -672,6 +672,38 @@ iotcard_result iotcard_card_iccid(const struct iotcard_card *card,
                                   size_t *out_n);
 
 /**
+ * Writes the card's status now (one of the `IOTCARD_STATUS_*` values) into
+ * `*out`: the status its holds give, as the assessment's `status`, without
+ * advancing the card (scheduled changes not yet applied are not taken into
+ * account; `iotcard_card_assess` does that).
+ *
+ * # Errors
+ * `IOTCARD_RESULT_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * `card` must be a live card; `out` must be valid for a write.
+ */
+iotcard_result iotcard_card_status(const struct iotcard_card *card, uint8_t *out);
+
+/**
+ * The card's clock: the latest instant it has seen (its last event or
+ * advance), which no later event, advance or assessment may precede. Sets
+ * `*has_clock` to false for a card that has seen no instant yet (a new card),
+ * leaving `*out_ms` as it was; otherwise to true and `*out_ms` to the clock in
+ * Unix milliseconds.
+ *
+ * # Errors
+ * `IOTCARD_RESULT_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * `card` must be a live card; `has_clock` and `out_ms` must be valid for a
+ * write.
+ */
+iotcard_result iotcard_card_clock(const struct iotcard_card *card,
+                                  bool *has_clock,
+                                  int64_t *out_ms);
+
+/**
  * Copies the card's number (MSISDN, 11 to 15 digits) into `buf`,
  * NUL-terminated; `*out_n` as for `iotcard_card_iccid` (16 bytes always suffice).
  *

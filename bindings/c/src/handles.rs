@@ -6,7 +6,7 @@ use std::ptr;
 
 use iotcard::{Card, Event, NewCard, Policy};
 
-use crate::ffi::{arg_mut, arg_out, arg_ref, arg_str, c_string, copy_out, instant};
+use crate::ffi::{arg_mut, arg_out, arg_ref, arg_str, c_string, copy_out, instant, millis};
 use crate::result::{Failure, guard, guard_value, iotcard_result};
 
 /// A policy: the operator's settings for every rule (`docs/json.md` "Policy").
@@ -229,6 +229,66 @@ pub unsafe extern "C" fn iotcard_card_iccid(
         let card = unsafe { arg_ref(card, "card")? };
         // SAFETY: the caller's contract.
         unsafe { copy_out(card.card.iccid().as_str(), buf, len, out_n, "buf") }
+    })
+}
+
+/// Writes the card's status now (one of the `IOTCARD_STATUS_*` values) into
+/// `*out`: the status its holds give, as the assessment's `status`, without
+/// advancing the card (scheduled changes not yet applied are not taken into
+/// account; `iotcard_card_assess` does that).
+///
+/// # Errors
+/// `IOTCARD_RESULT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `card` must be a live card; `out` must be valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iotcard_card_status(
+    card: *const iotcard_card,
+    out: *mut u8,
+) -> iotcard_result {
+    guard(|| {
+        // SAFETY: the caller's contract.
+        let card = unsafe { arg_ref(card, "card")? };
+        let out = arg_out(out, "out")?;
+        // SAFETY: non-NULL; the caller's contract.
+        unsafe { out.write(card.card.status() as u8) };
+        Ok(())
+    })
+}
+
+/// The card's clock: the latest instant it has seen (its last event or
+/// advance), which no later event, advance or assessment may precede. Sets
+/// `*has_clock` to false for a card that has seen no instant yet (a new card),
+/// leaving `*out_ms` as it was; otherwise to true and `*out_ms` to the clock in
+/// Unix milliseconds.
+///
+/// # Errors
+/// `IOTCARD_RESULT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `card` must be a live card; `has_clock` and `out_ms` must be valid for a
+/// write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iotcard_card_clock(
+    card: *const iotcard_card,
+    has_clock: *mut bool,
+    out_ms: *mut i64,
+) -> iotcard_result {
+    guard(|| {
+        // SAFETY: the caller's contract.
+        let card = unsafe { arg_ref(card, "card")? };
+        let has_clock = arg_out(has_clock, "has_clock")?;
+        let out_ms = arg_out(out_ms, "out_ms")?;
+        let clock = card.card.clock();
+        // SAFETY: both non-NULL; the caller's contract.
+        unsafe {
+            if let Some(t) = clock {
+                out_ms.write(millis(t));
+            }
+            has_clock.write(clock.is_some());
+        }
+        Ok(())
     })
 }
 

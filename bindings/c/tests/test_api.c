@@ -374,6 +374,46 @@ static void test_apply_success_and_changes(void) {
     iotcard_policy_free(p);
 }
 
+static void test_card_clock_and_status(void) {
+    iotcard_policy *p = policy_of("{}");
+    iotcard_card *c = new_card();
+    iotcard_card *repl = (iotcard_card *)SENTINEL_PTR;
+    uint8_t status = 99;
+    bool has_clock = true;
+    int64_t ms = 12345;
+
+    /* A new card: in inventory, no clock yet, *out_ms left as it was. */
+    CHECK_RESULT(iotcard_card_status(c, &status), IOTCARD_RESULT_OK);
+    CHECK(status == IOTCARD_STATUS_INVENTORY);
+    CHECK_RESULT(iotcard_card_clock(c, &has_clock, &ms), IOTCARD_RESULT_OK);
+    CHECK(!has_clock && ms == 12345);
+
+    CHECK_RESULT(iotcard_card_apply(c, p, at("2026-01-05T10:00:00+08:00"), S(ACTIVATE), &repl,
+                                    NULL),
+                 IOTCARD_RESULT_OK);
+    CHECK_RESULT(iotcard_card_status(c, &status), IOTCARD_RESULT_OK);
+    CHECK(status == IOTCARD_STATUS_ACTIVE);
+    CHECK_RESULT(iotcard_card_clock(c, &has_clock, &ms), IOTCARD_RESULT_OK);
+    CHECK(has_clock && ms == at("2026-01-05T10:00:00+08:00"));
+
+    /* A charge below zero (1000 - 1500) puts arrears on: suspended, the clock at the charge. */
+    CHECK_RESULT(iotcard_card_apply(c, p, at("2026-02-01T00:00:00+08:00"),
+                                    S("{\"type\": \"charge\", \"amount\": 1500}"), &repl, NULL),
+                 IOTCARD_RESULT_OK);
+    CHECK_RESULT(iotcard_card_status(c, &status), IOTCARD_RESULT_OK);
+    CHECK(status == IOTCARD_STATUS_SUSPENDED);
+    CHECK_RESULT(iotcard_card_clock(c, &has_clock, &ms), IOTCARD_RESULT_OK);
+    CHECK(has_clock && ms == at("2026-02-01T00:00:00+08:00"));
+
+    CHECK_RESULT(iotcard_card_status(NULL, &status), IOTCARD_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(iotcard_card_status(c, NULL), IOTCARD_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(iotcard_card_clock(NULL, &has_clock, &ms), IOTCARD_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(iotcard_card_clock(c, NULL, &ms), IOTCARD_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(iotcard_card_clock(c, &has_clock, NULL), IOTCARD_RESULT_NULL_ARGUMENT);
+    iotcard_card_free(c);
+    iotcard_policy_free(p);
+}
+
 static void test_apply_errors(void) {
     iotcard_policy *p = policy_of("{}");
     iotcard_card *fresh = new_card();
@@ -869,6 +909,7 @@ int main(void) {
     RUN(test_assess_json);
     RUN(test_assess_batch);
     RUN(test_instant_parse);
+    RUN(test_card_clock_and_status);
     RUN(test_last_error_message);
     RUN(test_panic_becomes_a_result);
     return h_finish();
