@@ -87,7 +87,14 @@ struct JsonRow<'a> {
     assessment: &'a Assessment,
 }
 
-fn row(w: &mut Vec<u8>, format: Format, line: u64, card: &Card, a: &Assessment) -> io::Result<()> {
+fn row(
+    w: &mut Vec<u8>,
+    format: Format,
+    line: u64,
+    card: &Card,
+    a: &Assessment,
+    fees: i64,
+) -> io::Result<()> {
     match format {
         Format::Jsonl => {
             let (iccid, msisdn) = (card.iccid(), card.msisdn());
@@ -105,7 +112,6 @@ fn row(w: &mut Vec<u8>, format: Format, line: u64, card: &Card, a: &Assessment) 
             let (next, when) = a.next.map_or(("-".to_owned(), "-".to_owned()), |n| {
                 (n.change.to_string(), format_instant(n.at, a.timezone.0))
             });
-            let fees = a.keep_number_fees.saturating_add(a.overage_charge);
             writeln!(
                 w,
                 "{:<20}  {:<10}  {:<32}  {:<16}  {:<25}  {:>12}  {:>10}",
@@ -300,10 +306,10 @@ fn assess_line(
         .iter()
         .chain(std::iter::once(&replayed.card))
     {
-        match assessor.assess(card) {
-            Ok(a) => {
+        match assessor.assess(card).and_then(|a| Ok((a, a.fees_due()?))) {
+            Ok((a, fees)) => {
                 done.summary.add(&a);
-                row(&mut done.rows, outputs.format, line_no, card, &a)?;
+                row(&mut done.rows, outputs.format, line_no, card, &a, fees)?;
             }
             Err(e) => {
                 let _ = writeln!(done.errors, "line {line_no}: {}: {e}", e.code());

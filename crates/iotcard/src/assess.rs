@@ -116,6 +116,36 @@ impl Assessment {
             || self.refund.eligible_to_request
     }
 
+    /// The fees due: the keep-number fees of the latest retention (R4.4) plus
+    /// the overage charge (R2.5), minor units.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming `assessment.fees_due` when the sum
+    /// overflows i64.
+    ///
+    /// ```
+    /// # use iotcard::{parse_instant, Card, NewCard, Policy};
+    /// # let card = Card::new(&NewCard::from_json(r#"{
+    /// #   "iccid": "89860012345678901238", "msisdn": "1440012345678",
+    /// #   "plan": {"start": "2026-01-01T00:00:00+08:00", "end": "2027-01-01T00:00:00+08:00",
+    /// #            "period": "month", "quota_bytes": 1048576, "monthly_fee": 1000}
+    /// # }"#)?)?;
+    /// let a = card.assess(&Policy::default(), parse_instant("at", "2026-01-02T00:00:00+08:00")?)?;
+    /// assert_eq!(a.fees_due()?, a.keep_number_fees + a.overage_charge);
+    /// # Ok::<(), iotcard::Error>(())
+    /// ```
+    pub fn fees_due(&self) -> Result<i64, Error> {
+        self.keep_number_fees
+            .checked_add(self.overage_charge)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "assessment.fees_due",
+                    format!("{} + {}", self.keep_number_fees, self.overage_charge),
+                    "keep_number_fees + overage_charge overflows i64",
+                )
+            })
+    }
+
     /// The assessment as JSON, with the field names of `docs/json.md` (plus
     /// `at`, `hold_details`, `allowance_bytes`, `maintenance_until` and
     /// `manual_suspend_unmet`).
