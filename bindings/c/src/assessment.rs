@@ -3,10 +3,10 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use iotcard::{Assessment, Assessor, Hold, Policy};
+use iotcard::{Assessment, Assessor, FlatAssessment, Hold};
 
 use crate::consts::{IOTCARD_HOLD_COUNT, IOTCARD_REMEDY_NONE};
-use crate::ffi::{arg_out, arg_ref, instant, millis};
+use crate::ffi::{arg_out, arg_ref, instant};
 use crate::handles::{iotcard_card, iotcard_policy};
 use crate::result::{Failure, guard, iotcard_result};
 
@@ -82,6 +82,7 @@ pub struct iotcard_assessment {
 }
 
 const _: () = assert!(IOTCARD_HOLD_COUNT == Hold::ALL.len());
+const _: () = assert!(IOTCARD_REMEDY_NONE == FlatAssessment::NO_REMEDY);
 
 impl iotcard_assessment {
     /// The entry of a card that could not be assessed.
@@ -116,52 +117,42 @@ impl iotcard_assessment {
         }
     }
 
-    /// The core's assessment of a card under `policy`, converted (no rule is
-    /// decided here: the remedies are the core's `Hold::remedy` under the policy
-    /// the assessment was made with, as `Assessment::remedy` gives them).
+    /// The core's assessment of a card, as the core's plain numbers
+    /// ([`FlatAssessment`]) in this struct's layout (no rule is decided here).
     #[expect(
         clippy::inline_always,
         reason = "measured: a call here costs the struct path ~7% (benches/assess.rs)"
     )]
     #[inline(always)]
-    fn of(a: &Assessment, policy: &Policy) -> iotcard_assessment {
-        let mut hold_since_ms = [0; IOTCARD_HOLD_COUNT];
-        let mut remedies = [IOTCARD_REMEDY_NONE; IOTCARD_HOLD_COUNT];
-        // The set bits only (most cards have no hold or one).
-        let mut bits = a.holds.bits();
-        while bits != 0 {
-            let i = bits.trailing_zeros() as usize;
-            bits &= bits - 1;
-            hold_since_ms[i] = millis(a.since[i]);
-            remedies[i] = Hold::ALL[i].remedy(policy) as u8;
-        }
+    fn of(a: &Assessment) -> iotcard_assessment {
+        let f = FlatAssessment::of(a);
         iotcard_assessment {
             result: iotcard_result::Ok,
-            status: a.status as u8,
-            barred: a.barred.bits(),
-            holds: a.holds.bits(),
-            can: a.can.bits(),
-            call_restriction: a.call_restriction.bits(),
-            manual_suspend_unmet: a.manual_suspend_unmet.bits(),
-            needs_action: a.needs_action(),
-            has_next: a.next.is_some(),
-            next_change: a.next.map_or(0, |n| n.change as u8),
-            has_retention_ends: a.retention_ends.is_some(),
-            has_maintenance_until: a.maintenance_until.is_some(),
-            refund_eligible: a.refund.eligible_to_request,
-            refund_unused_months: a.refund.unused_months,
-            balance: a.balance,
-            usage_bytes: a.usage_bytes,
-            allowance_bytes: a.allowance_bytes,
-            overage_bytes: a.overage_bytes,
-            overage_charge: a.overage_charge,
-            keep_number_fees: a.keep_number_fees,
-            next_at_ms: a.next.map_or(0, |n| millis(n.at)),
-            retention_ends_ms: a.retention_ends.map_or(0, millis),
-            maintenance_until_ms: a.maintenance_until.map_or(0, millis),
-            refund_estimate: a.refund.estimate,
-            hold_since_ms,
-            remedies,
+            status: f.status,
+            barred: f.barred,
+            holds: f.holds,
+            can: f.can,
+            call_restriction: f.call_restriction,
+            manual_suspend_unmet: f.manual_suspend_unmet,
+            needs_action: f.needs_action,
+            has_next: f.next.is_some(),
+            next_change: f.next.map_or(0, |n| n.change),
+            has_retention_ends: f.retention_ends_ms.is_some(),
+            has_maintenance_until: f.maintenance_until_ms.is_some(),
+            refund_eligible: f.refund_eligible,
+            refund_unused_months: f.refund_unused_months,
+            balance: f.balance,
+            usage_bytes: f.usage_bytes,
+            allowance_bytes: f.allowance_bytes,
+            overage_bytes: f.overage_bytes,
+            overage_charge: f.overage_charge,
+            keep_number_fees: f.keep_number_fees,
+            next_at_ms: f.next.map_or(0, |n| n.at_ms),
+            retention_ends_ms: f.retention_ends_ms.unwrap_or(0),
+            maintenance_until_ms: f.maintenance_until_ms.unwrap_or(0),
+            refund_estimate: f.refund_estimate,
+            hold_since_ms: f.hold_since_ms,
+            remedies: f.remedies,
         }
     }
 }
@@ -197,7 +188,7 @@ pub unsafe extern "C" fn iotcard_card_assess(
         // By reference: moving the assessment out of the result costs a copy.
         let a = assessed.as_ref().map_err(|e| Failure::from(e.clone()))?;
         // SAFETY: checked non-NULL; the caller's contract.
-        unsafe { out.write(iotcard_assessment::of(a, &policy.policy)) };
+        unsafe { out.write(iotcard_assessment::of(a)) };
         Ok(())
     })
 }
@@ -261,7 +252,7 @@ pub unsafe extern "C" fn iotcard_assess_batch(
                 let assessed = assessor.assess(&card.card);
                 let a = assessed.as_ref().map_err(|e| Failure::from(e.clone()))?;
                 // SAFETY: `slot` is `out + i`, valid for a write.
-                unsafe { slot.write(iotcard_assessment::of(a, &policy.policy)) };
+                unsafe { slot.write(iotcard_assessment::of(a)) };
                 Ok(())
             }))
             .unwrap_or_else(|_| {
@@ -298,13 +289,11 @@ mod tests {
         assert!(!e.has_next);
     }
 
-    /// The remedies written into the struct are the assessment's own (R11),
-    /// under a policy where `arrears` differs from the default.
+    /// The struct is the core's flat assessment, with 0 for what is absent.
     #[test]
-    fn remedies_are_the_assessments() {
-        use iotcard::{Card, Event, NewCard, parse_instant};
-        let policy =
-            Policy::from_json(r#"{"auto_resume_on_payment": true, "low_balance": 300}"#).unwrap();
+    fn the_struct_is_the_flat_assessment() {
+        use iotcard::{Card, Event, NewCard, Policy, parse_instant};
+        let policy = Policy::from_json(r#"{"low_balance": 300}"#).unwrap();
         let card = Card::new(
             &NewCard::from_json(
                 r#"{"iccid": "89860012345678901238", "msisdn": "1440012345678", "balance": 100,
@@ -315,15 +304,12 @@ mod tests {
         )
         .unwrap();
         let t = |s| parse_instant("at", s).unwrap();
-        let mut card = card
-            .apply(
-                &policy,
-                t("2026-01-05T10:00:00+08:00"),
-                &Event::from_json(r#"{"type": "activate", "imei": "490154203237518"}"#).unwrap(),
-            )
-            .unwrap()
-            .card;
+        let mut card = card;
         for (at, ev) in [
+            (
+                "2026-01-05T10:00:00+08:00",
+                r#"{"type": "activate", "imei": "490154203237518"}"#,
+            ),
             (
                 "2026-01-06T00:00:00+08:00",
                 r#"{"type": "charge", "amount": 500}"#,
@@ -338,13 +324,25 @@ mod tests {
         let a = card
             .assess(&policy, t("2026-01-08T00:00:00+08:00"))
             .unwrap();
-        assert!(a.holds.len() >= 3, "{:?}", a.holds);
-        let s = iotcard_assessment::of(&a, &policy);
-        for h in Hold::ALL {
-            let want = a.remedy(*h).map_or(IOTCARD_REMEDY_NONE, |r| r as u8);
-            assert_eq!(s.remedies[*h as usize], want, "{h}");
-            let since = a.hold_since(*h).map_or(0, millis);
-            assert_eq!(s.hold_since_ms[*h as usize], since, "{h}");
-        }
+        assert!(a.holds.len() >= 3 && a.next.is_some(), "{a}");
+        let f = FlatAssessment::of(&a);
+        let s = iotcard_assessment::of(&a);
+        assert_eq!(s.result, iotcard_result::Ok);
+        assert_eq!(
+            (s.status, s.holds, s.barred, s.can),
+            (f.status, f.holds, f.barred, f.can)
+        );
+        assert_eq!(s.has_next, f.next.is_some());
+        assert_eq!(s.next_change, f.next.map_or(0, |n| n.change));
+        assert_eq!(s.next_at_ms, f.next.map_or(0, |n| n.at_ms));
+        assert_eq!(s.retention_ends_ms, f.retention_ends_ms.unwrap_or(0));
+        assert_eq!(s.has_retention_ends, f.retention_ends_ms.is_some());
+        assert_eq!(s.maintenance_until_ms, f.maintenance_until_ms.unwrap_or(0));
+        assert_eq!(s.has_maintenance_until, f.maintenance_until_ms.is_some());
+        assert_eq!(
+            (s.balance, s.refund_estimate),
+            (f.balance, f.refund_estimate)
+        );
+        assert_eq!((s.hold_since_ms, s.remedies), (f.hold_since_ms, f.remedies));
     }
 }

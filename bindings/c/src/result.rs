@@ -6,7 +6,7 @@ use std::ffi::{CStr, CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::OnceLock;
 
-use iotcard::Error;
+use iotcard::{Error, ErrorKind};
 
 use crate::ffi::copy_out_truncating;
 
@@ -71,63 +71,123 @@ const ALL_RESULTS: [iotcard_result; 13] = [
     iotcard_result::Panic,
 ];
 
-/// The results of the core's error codes, in the order of [`Error::CODES`]:
+/// The results of the core's error kinds, in the order of [`ErrorKind::ALL`]:
 /// those that follow `Ok`.
-const CORE_RESULTS: &[iotcard_result] = ALL_RESULTS.split_at(1).1.split_at(Error::CODES.len()).0;
+const CORE_RESULTS: &[iotcard_result] = ALL_RESULTS.split_at(1).1.split_at(ErrorKind::ALL.len()).0;
+
+/// What a result stands for: a core error kind (its name is the kind's code,
+/// its message the kind's summary), or one of the C API's own results.
+#[derive(Clone, Copy)]
+enum Meaning {
+    Core(ErrorKind),
+    Own {
+        name: &'static str,
+        message: &'static str,
+    },
+}
+
+/// The message of [`iotcard_result::Panic`], also returned when a call that
+/// returns a message panics.
+const PANIC_MESSAGE: &CStr = c"panic: a bug in iotcard; nothing was changed";
 
 impl iotcard_result {
-    /// The result of a core error (by its stable code).
-    fn of_error(e: &Error) -> iotcard_result {
-        Error::CODES
-            .iter()
-            .position(|c| *c == e.code())
-            .map_or(iotcard_result::InvalidInput, |i| CORE_RESULTS[i])
-    }
-
-    /// The result with this value, if any.
-    fn from_u32(value: u32) -> Option<iotcard_result> {
-        ALL_RESULTS.into_iter().find(|r| *r as u32 == value)
-    }
-
-    /// The result's short, static message.
-    fn message(self) -> &'static CStr {
+    const fn meaning(self) -> Meaning {
+        use Meaning::{Core, Own};
         match self {
-            iotcard_result::Ok => c"ok",
-            iotcard_result::InvalidInput => c"invalid input",
-            iotcard_result::OutOfOrder => c"out of order: earlier than the card's last instant",
-            iotcard_result::Terminal => c"terminal: the card is cancelled or replaced",
-            iotcard_result::NotActivated => c"not activated: the event needs an activated card",
-            iotcard_result::AlreadyActivated => c"already activated",
-            iotcard_result::ManualSuspendNotAllowed => c"manual suspension not allowed (R1.1)",
-            iotcard_result::ArrearsOutstanding => {
-                c"arrears outstanding (R3.2): the balance is below zero; pay first"
-            }
-            iotcard_result::NothingToLift => c"nothing to lift: no such hold",
-            iotcard_result::NullArgument => c"null argument",
-            iotcard_result::InvalidUtf8 => c"invalid UTF-8",
-            iotcard_result::BufferTooSmall => c"buffer too small",
-            iotcard_result::Panic => c"panic: a bug in iotcard; nothing was changed",
+            iotcard_result::Ok => Own {
+                name: "ok",
+                message: "ok",
+            },
+            iotcard_result::InvalidInput => Core(ErrorKind::InvalidInput),
+            iotcard_result::OutOfOrder => Core(ErrorKind::OutOfOrder),
+            iotcard_result::Terminal => Core(ErrorKind::Terminal),
+            iotcard_result::NotActivated => Core(ErrorKind::NotActivated),
+            iotcard_result::AlreadyActivated => Core(ErrorKind::AlreadyActivated),
+            iotcard_result::ManualSuspendNotAllowed => Core(ErrorKind::ManualSuspendNotAllowed),
+            iotcard_result::ArrearsOutstanding => Core(ErrorKind::ArrearsOutstanding),
+            iotcard_result::NothingToLift => Core(ErrorKind::NothingToLift),
+            iotcard_result::NullArgument => Own {
+                name: "null_argument",
+                message: "null argument",
+            },
+            iotcard_result::InvalidUtf8 => Own {
+                name: "invalid_utf8",
+                message: "invalid UTF-8",
+            },
+            iotcard_result::BufferTooSmall => Own {
+                name: "buffer_too_small",
+                message: "buffer too small",
+            },
+            iotcard_result::Panic => Own {
+                name: "panic",
+                message: match PANIC_MESSAGE.to_str() {
+                    Ok(m) => m,
+                    Err(_) => panic!("the panic message is UTF-8"),
+                },
+            },
         }
+    }
+
+    /// The result of a core error: the one of its kind.
+    fn of_error(e: &Error) -> iotcard_result {
+        CORE_RESULTS[e.kind().index()]
     }
 
     /// The result's snake_case name: the core's error code for core errors.
     fn name(self) -> &'static str {
-        match self {
-            iotcard_result::Ok => "ok",
-            iotcard_result::NullArgument => "null_argument",
-            iotcard_result::InvalidUtf8 => "invalid_utf8",
-            iotcard_result::BufferTooSmall => "buffer_too_small",
-            iotcard_result::Panic => "panic",
-            core => CORE_RESULTS
-                .iter()
-                .position(|r| *r == core)
-                .map_or("?", |i| Error::CODES[i]),
+        match self.meaning() {
+            Meaning::Core(kind) => kind.code(),
+            Meaning::Own { name, .. } => name,
+        }
+    }
+
+    /// The result's short message: the core's summary for core errors.
+    fn message(self) -> &'static str {
+        match self.meaning() {
+            Meaning::Core(kind) => kind.summary(),
+            Meaning::Own { message, .. } => message,
         }
     }
 }
 
-// A new core error code must get its own result (and a C test).
-const _: () = assert!(CORE_RESULTS.len() == Error::CODES.len());
+// Each core error kind has its own result, whose value is the kind's number and
+// whose meaning is the kind, in the order of `ErrorKind::ALL` (a new kind must
+// get its own result, and a C test): checked at compile time, so `of_error` is
+// total.
+const _: () = {
+    assert!(CORE_RESULTS.len() == ErrorKind::ALL.len());
+    assert!(
+        ErrorKind::ALL.len() < 100,
+        "100 and up are the C API's own results"
+    );
+    let mut i = 0;
+    while i < ErrorKind::ALL.len() {
+        let kind = ErrorKind::ALL[i];
+        assert!(CORE_RESULTS[i] as u32 == kind.number() as u32);
+        match CORE_RESULTS[i].meaning() {
+            Meaning::Core(k) => assert!(k as u8 == kind as u8),
+            Meaning::Own { .. } => panic!("a core result stands for its kind"),
+        }
+        i += 1;
+    }
+};
+
+/// The name and message of each result of [`ALL_RESULTS`], as C strings.
+fn result_texts() -> &'static [(CString, CString)] {
+    static TEXTS: OnceLock<Box<[(CString, CString)]>> = OnceLock::new();
+    TEXTS.get_or_init(|| {
+        let c = |s: &str| CString::new(s).expect("names and messages have no NUL");
+        ALL_RESULTS
+            .iter()
+            .map(|r| (c(r.name()), c(r.message())))
+            .collect()
+    })
+}
+
+/// The position in [`ALL_RESULTS`] of the result with this value.
+fn result_index(value: u32) -> Option<usize> {
+    ALL_RESULTS.iter().position(|r| *r as u32 == value)
+}
 
 /// Why a call failed: the result and the full message for the last error.
 #[derive(Debug)]
@@ -219,20 +279,8 @@ pub(crate) fn guard_value<T>(on_panic: T, body: impl FnOnce() -> T) -> T {
 /// None: any value may be passed. The returned string is static; do not free it.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn iotcard_result_message(result: u32) -> *const c_char {
-    guard_value(iotcard_result::Panic.message().as_ptr(), || {
-        iotcard_result::from_u32(result)
-            .map_or(c"unknown result", iotcard_result::message)
-            .as_ptr()
-    })
-}
-
-fn result_names() -> &'static [CString] {
-    static NAMES: OnceLock<Box<[CString]>> = OnceLock::new();
-    NAMES.get_or_init(|| {
-        ALL_RESULTS
-            .iter()
-            .map(|r| CString::new(r.name()).unwrap_or_default())
-            .collect()
+    guard_value(PANIC_MESSAGE.as_ptr(), || {
+        result_index(result).map_or(c"unknown result".as_ptr(), |i| result_texts()[i].1.as_ptr())
     })
 }
 
@@ -246,10 +294,7 @@ fn result_names() -> &'static [CString] {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn iotcard_result_name(result: u32) -> *const c_char {
     guard_value(std::ptr::null(), || {
-        ALL_RESULTS
-            .iter()
-            .position(|r| *r as u32 == result)
-            .map_or(std::ptr::null(), |i| result_names()[i].as_ptr())
+        result_index(result).map_or(std::ptr::null(), |i| result_texts()[i].0.as_ptr())
     })
 }
 
@@ -296,11 +341,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn core_codes_map_one_to_one_in_order() {
-        for (i, code) in Error::CODES.iter().enumerate() {
+    fn core_kinds_map_one_to_one_in_order() {
+        for (i, kind) in ErrorKind::ALL.iter().enumerate() {
             let r = CORE_RESULTS[i];
-            assert_eq!(r as u32, i as u32 + 1, "{code}");
-            assert_eq!(r.name(), *code);
+            assert_eq!(r as u32, i as u32 + 1, "{kind}");
+            assert_eq!(r as u32, u32::from(kind.number()), "{kind}");
+            assert_eq!(r.name(), kind.code());
+            assert_eq!(r.message(), kind.summary());
+            assert_eq!(result_index(r as u32).map(|i| ALL_RESULTS[i]), Some(r));
+        }
+    }
+
+    #[test]
+    fn the_c_strings_are_the_names_and_messages() {
+        for (i, r) in ALL_RESULTS.iter().enumerate() {
+            let (name, message) = &result_texts()[i];
+            assert_eq!(name.to_str(), Ok(r.name()));
+            assert_eq!(message.to_str(), Ok(r.message()));
+            // SAFETY: any value may be passed.
+            let (n, m) = unsafe {
+                (
+                    CStr::from_ptr(iotcard_result_name(*r as u32)),
+                    CStr::from_ptr(iotcard_result_message(*r as u32)),
+                )
+            };
+            assert_eq!((n, m), (name.as_c_str(), message.as_c_str()));
+        }
+        // SAFETY: any value may be passed.
+        unsafe {
+            assert!(iotcard_result_name(9).is_null());
+            assert_eq!(CStr::from_ptr(iotcard_result_message(9)), c"unknown result");
         }
     }
 
@@ -311,9 +381,9 @@ mod tests {
                 assert_ne!(*a as u32, *b as u32);
                 assert_ne!(a.name(), b.name());
             }
-            assert_eq!(iotcard_result::from_u32(*a as u32), Some(*a));
+            assert_eq!(result_index(*a as u32).map(|i| ALL_RESULTS[i]), Some(*a));
         }
-        assert_eq!(iotcard_result::from_u32(9), None);
+        assert_eq!(result_index(9), None);
     }
 
     #[test]

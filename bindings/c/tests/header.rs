@@ -141,8 +141,12 @@ fn constants_match_the_core_enums() {
 #[test]
 fn results_match_the_core_error_codes() {
     let header = generate();
-    for (i, code) in iotcard::Error::CODES.iter().enumerate() {
-        let line = format!("IOTCARD_RESULT_{} = {},", code.to_uppercase(), i + 1);
+    for kind in iotcard::ErrorKind::ALL {
+        let line = format!(
+            "IOTCARD_RESULT_{} = {},",
+            kind.code().to_uppercase(),
+            kind.number()
+        );
         assert!(header.contains(&line), "missing `{line}`");
     }
     assert!(header.contains("IOTCARD_RESULT_OK = 0,"));

@@ -6,8 +6,8 @@
 use std::ffi::{CStr, c_int, c_void};
 use std::ptr;
 
-use iotcard::{Assessment, Assessor, Error, Instant, Policy};
-use pyo3::exceptions::{PyBufferError, PyIndexError};
+use iotcard::{Assessment, Assessor, Error, ErrorKind, FlatAssessment, Instant, Policy};
+use pyo3::exceptions::{PyBufferError, PyIndexError, PyKeyError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyMemoryView};
@@ -120,15 +120,11 @@ impl Column {
     }
 }
 
-fn ms(t: Option<Instant>) -> i64 {
-    t.map_or(NAT, |t| t.timestamp_millis())
-}
-
 /// The columns, each named once: its element type, its buffer kind, its value
-/// for an assessment `a`, and its value for a card that failed with the
-/// position `code` of its error code.
+/// for the core's flat assessment `f` of a card, and its value for a card that
+/// failed with the position `code` of its error kind in `ErrorKind::ALL`.
 macro_rules! columns {
-    (|$a:ident, $code:ident| { $($name:ident: $ty:ty, $kind:ident, $ok:expr, $failed:expr;)* }) => {
+    (|$f:ident, $code:ident| { $($name:ident: $ty:ty, $kind:ident, $ok:expr, $failed:expr;)* }) => {
         /// Columns, one value per card, built while detached.
         struct Columns {
             $($name: Vec<$ty>,)*
@@ -143,15 +139,13 @@ macro_rules! columns {
             }
 
             fn push(&mut self, r: &Result<Assessment, Error>) {
-                match r {
-                    Ok($a) => {
+                match FlatAssessment::of_result(r) {
+                    Ok($f) => {
                         $(self.$name.push($ok);)*
                     }
-                    Err(e) => {
-                        let $code = Error::CODES
-                            .iter()
-                            .position(|c| *c == e.code())
-                            .map_or(i8::MAX, |i| i as i8);
+                    Err(kind) => {
+                        // Exact: checked below that every index fits an i8.
+                        let $code = kind.index() as i8;
                         $(self.$name.push($failed);)*
                     }
                 }
@@ -166,26 +160,31 @@ macro_rules! columns {
         }
     };
 }
-columns!(|a, code| {
+columns!(|f, code| {
     error: i8, I8, -1, code;
-    status: u8, U8, a.status as u8, 0;
-    holds: u16, U16, a.holds.bits(), 0;
-    barred: u8, U8, a.barred.bits(), 0;
-    balance: i64, I64, a.balance, 0;
-    usage_bytes: u64, U64, a.usage_bytes, 0;
-    overage_bytes: u64, U64, a.overage_bytes, 0;
-    overage_charge: i64, I64, a.overage_charge, 0;
-    keep_number_fees: i64, I64, a.keep_number_fees, 0;
-    retention_ends: i64, I64, ms(a.retention_ends), NAT;
-    next_at: i64, I64, ms(a.next.map(|n| n.at)), NAT;
-    next_change: i8, I8, a.next.map_or(-1, |n| n.change as i8), -1;
-    can: u16, U16, a.can.bits(), 0;
-    call_restriction: u8, U8, a.call_restriction.bits(), 0;
-    refund_eligible: bool, Bool, a.refund.eligible_to_request, false;
-    refund_unused_months: u32, U32, a.refund.unused_months, 0;
-    refund_estimate: i64, I64, a.refund.estimate, 0;
-    needs_action: bool, Bool, a.needs_action(), false;
+    status: u8, U8, f.status, 0;
+    holds: u16, U16, f.holds, 0;
+    barred: u8, U8, f.barred, 0;
+    balance: i64, I64, f.balance, 0;
+    usage_bytes: u64, U64, f.usage_bytes, 0;
+    overage_bytes: u64, U64, f.overage_bytes, 0;
+    overage_charge: i64, I64, f.overage_charge, 0;
+    keep_number_fees: i64, I64, f.keep_number_fees, 0;
+    retention_ends: i64, I64, f.retention_ends_ms.unwrap_or(NAT), NAT;
+    next_at: i64, I64, f.next.map_or(NAT, |n| n.at_ms), NAT;
+    next_change: i8, I8, f.next.map_or(-1, |n| n.change as i8), -1;
+    can: u16, U16, f.can, 0;
+    call_restriction: u8, U8, f.call_restriction, 0;
+    refund_eligible: bool, Bool, f.refund_eligible, false;
+    refund_unused_months: u32, U32, f.refund_unused_months, 0;
+    refund_estimate: i64, I64, f.refund_estimate, 0;
+    needs_action: bool, Bool, f.needs_action, false;
 });
+
+// The `error` column is an int8 of `ErrorKind::index`, and `next_change` an
+// int8 of a change's position.
+const _: () = assert!(ErrorKind::ALL.len() <= i8::MAX as usize);
+const _: () = assert!(iotcard::ChangeKind::ALL.len() <= i8::MAX as usize);
 
 /// Cards given to the batch: references to the (frozen) Python cards, read
 /// while detached without copying.
@@ -250,7 +249,10 @@ pub(crate) struct Assessments {
 
 impl Assessments {
     fn column<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyMemoryView>> {
-        let i = COLUMN_NAMES.iter().position(|n| *n == name).unwrap_or(0);
+        let i = COLUMN_NAMES
+            .iter()
+            .position(|n| *n == name)
+            .ok_or_else(|| PyKeyError::new_err(format!("no column {name:?}")))?;
         PyMemoryView::from(self.columns[i].bind(py).as_any())
     }
 

@@ -1,9 +1,9 @@
-//! The exception classes: `IotCardError` and one subclass per core error code
-//! (`Error::CODES`), made at module import. `InvalidInput` also subclasses
+//! The exception classes: `IotCardError` and one subclass per core error kind
+//! (`ErrorKind::ALL`, named `ErrorKind::name`), made at module import. `InvalidInput` also subclasses
 //! `ValueError`. A core error becomes an instance of its class, with `.code`, the
 //! core's message, and the variant's fields as attributes.
 
-use iotcard::{Error, Hold, HoldName};
+use iotcard::{Error, ErrorKind};
 use pyo3::exceptions::{PyException, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -15,42 +15,32 @@ use crate::enums::{PyEnum, frozenset};
 
 struct Classes {
     base: Py<PyType>,
-    /// In the order of `Error::CODES`.
-    by_code: Vec<(&'static str, Py<PyType>)>,
+    /// Index `kind.index()` is the class of `kind`.
+    by_kind: Vec<Py<PyType>>,
 }
 
 static CLASSES: PyOnceLock<Classes> = PyOnceLock::new();
 
-/// `invalid_input` → `InvalidInput`.
-pub(crate) fn class_name(code: &str) -> String {
-    code.split('_')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next().map_or_else(String::new, |f| {
-                f.to_ascii_uppercase().to_string() + c.as_str()
-            })
-        })
-        .collect()
-}
-
-fn doc(code: &str) -> &'static str {
-    match code {
-        "invalid_input" => {
+/// The class docstring, with the attributes its instances carry (set by
+/// [`attributes`]); for a kind this binding does not know yet, the core's summary.
+fn doc(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::InvalidInput => {
             "Malformed JSON, a bad identifier, a zero or negative amount, an unknown field, \
              a naive datetime. `.field`, `.value` and `.reason` say which and why."
         }
-        "out_of_order" => "The instant is earlier than the card's clock (`.at`, `.last`).",
-        "terminal" => "The card is cancelled or replaced and accepts nothing (`.status`).",
-        "not_activated" => "The event needs an activated card (`.event`).",
-        "already_activated" => "`activate` on an activated card (`.since`).",
-        "manual_suspend_not_allowed" => "R1.1 unmet; `.unmet` holds every unmet condition.",
-        "arrears_outstanding" => {
+        ErrorKind::OutOfOrder => "The instant is earlier than the card's clock (`.at`, `.last`).",
+        ErrorKind::Terminal => "The card is cancelled or replaced and accepts nothing (`.status`).",
+        ErrorKind::NotActivated => "The event needs an activated card (`.event`).",
+        ErrorKind::AlreadyActivated => "`activate` on an activated card (`.since`).",
+        ErrorKind::ManualSuspendNotAllowed => "R1.1 unmet; `.unmet` holds every unmet condition.",
+        ErrorKind::ArrearsOutstanding => {
             "`manual_resume` to lift arrears while the balance is below zero (`.balance`)."
         }
-        "nothing_to_lift" => {
+        ErrorKind::NothingToLift => {
             "`manual_resume` or `operator_release` found no hold to lift (`.event`, `.holds`)."
         }
-        _ => "An iotcard error.",
+        _ => kind.summary(),
     }
 }
 
@@ -80,19 +70,19 @@ fn classes(py: Python<'_>) -> PyResult<&Classes> {
             "Base class of every iotcard error; `.code` is the stable error code of docs/json.md.",
             None,
         )?;
-        let mut by_code = Vec::new();
-        for code in Error::CODES {
-            let bases = if code == "invalid_input" {
+        let mut by_kind = Vec::with_capacity(ErrorKind::ALL.len());
+        for &kind in ErrorKind::ALL {
+            let bases = if kind == ErrorKind::InvalidInput {
                 PyTuple::new(py, [base.clone(), py.get_type::<PyValueError>()])?
             } else {
                 PyTuple::new(py, [base.clone()])?
             };
-            let ty = make_class(py, &class_name(code), &bases, doc(code), Some(code))?;
-            by_code.push((code, ty.unbind()));
+            let ty = make_class(py, kind.name(), &bases, doc(kind), Some(kind.code()))?;
+            by_kind.push(ty.unbind());
         }
         Ok(Classes {
             base: base.unbind(),
-            by_code,
+            by_kind,
         })
     })
 }
@@ -102,8 +92,8 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     let c = classes(py)?;
     m.add("IotCardError", c.base.bind(py))?;
-    for (code, ty) in &c.by_code {
-        m.add(class_name(code), ty.bind(py))?;
+    for (kind, ty) in ErrorKind::ALL.iter().zip(&c.by_kind) {
+        m.add(kind.name(), ty.bind(py))?;
     }
     Ok(())
 }
@@ -116,15 +106,15 @@ pub(crate) fn to_py_err(e: Error) -> PyErr {
 
 fn build(py: Python<'_>, e: &Error) -> Result<PyErr, PyErr> {
     let c = classes(py)?;
-    let code = e.code();
-    let ty = c
-        .by_code
-        .iter()
-        .find(|(k, _)| *k == code)
-        .map_or(&c.base, |(_, t)| t)
-        .bind(py);
-    let exc = ty.call1((e.to_string(),))?;
-    exc.setattr("code", code)?;
+    let kind = e.kind();
+    let exc = c.by_kind[kind.index()].bind(py).call1((e.to_string(),))?;
+    exc.setattr("code", kind.code())?;
+    attributes(py, &exc, e)?;
+    Ok(PyErr::from_value(exc))
+}
+
+/// Sets the attributes of the exception of `e`: the fields of its variant.
+fn attributes(py: Python<'_>, exc: &Bound<'_, PyAny>, e: &Error) -> PyResult<()> {
     match e {
         Error::InvalidInput {
             field,
@@ -151,13 +141,10 @@ fn build(py: Python<'_>, e: &Error) -> Result<PyErr, PyErr> {
         Error::ArrearsOutstanding { balance } => exc.setattr("balance", *balance)?,
         Error::NothingToLift { event, hold } => {
             exc.setattr("event", *event)?;
-            let holds = match hold {
-                HoldName::One(h) => frozenset(py, [*h])?,
-                HoldName::ManualOrArrears => frozenset(py, [Hold::Manual, Hold::Arrears])?,
-            };
-            exc.setattr("holds", holds)?;
+            exc.setattr("holds", frozenset(py, hold.holds().iter())?)?;
         }
+        // A kind this binding does not know yet carries `.code` and its message.
         _ => {}
     }
-    Ok(PyErr::from_value(exc))
+    Ok(())
 }

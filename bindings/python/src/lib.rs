@@ -53,7 +53,8 @@ mod _iotcard {
             "_native_assess_ns",
             wrap_pyfunction!(crate::batch::_native_assess_ns, m)?,
         )?;
-        m.add("ERROR_CODES", PyTuple::new(m.py(), iotcard::Error::CODES)?)?;
+        let codes = iotcard::ErrorKind::ALL.iter().map(|k| k.code());
+        m.add("ERROR_CODES", PyTuple::new(m.py(), codes)?)?;
         crate::enums::register(m)?;
         crate::errors::register(m)
     }

@@ -93,7 +93,7 @@ pub struct Assessment {
     /// R10.2.
     pub refund: Refund,
     /// The policy's `auto_resume_on_payment`, on which the remedy of `arrears` depends.
-    auto_resume_on_payment: bool,
+    pub(crate) auto_resume_on_payment: bool,
 }
 
 impl Assessment {

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::Instant;
-use crate::hold::Hold;
+use crate::hold::{Hold, Holds};
 use crate::manual::Unmet;
 use crate::status::Status;
 
@@ -95,36 +95,163 @@ impl fmt::Display for HoldName {
     }
 }
 
-impl Error {
-    /// Every error code, in the order of `docs/json.md`.
-    pub const CODES: [&'static str; 8] = [
-        "invalid_input",
-        "out_of_order",
-        "terminal",
-        "not_activated",
-        "already_activated",
-        "manual_suspend_not_allowed",
-        "arrears_outstanding",
-        "nothing_to_lift",
-    ];
+impl HoldName {
+    /// The holds the event looked for: one hold, or `manual` and `arrears`.
+    ///
+    /// ```
+    /// use iotcard::{Hold, HoldName, Holds};
+    /// let holds: Holds = [Hold::Manual, Hold::Arrears].into_iter().collect();
+    /// assert_eq!(HoldName::ManualOrArrears.holds(), holds);
+    /// assert_eq!(HoldName::One(Hold::Lost).holds(), Holds::of(Hold::Lost));
+    /// ```
+    pub const fn holds(self) -> Holds {
+        match self {
+            HoldName::One(h) => Holds::of(h),
+            HoldName::ManualOrArrears => Holds::of(Hold::Manual).union(Holds::of(Hold::Arrears)),
+        }
+    }
+}
 
-    /// The stable error code, as in `docs/json.md` (`invalid_input`, `terminal`, ...).
+/// Declares [`ErrorKind`] from one table: variant, number, code and summary.
+macro_rules! error_kinds {
+    ($($(#[$doc:meta])* $var:ident = $n:literal, $code:literal, $summary:literal;)+) => {
+        /// What kind of error an [`Error`] is: the one list of error kinds, from
+        /// which the error codes of `docs/json.md`, the C result values and the
+        /// Python exception classes are all derived.
+        ///
+        /// ```
+        /// use iotcard::ErrorKind;
+        /// let e = iotcard::Policy::from_json("[]").unwrap_err();
+        /// assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        /// assert_eq!(e.kind().code(), "invalid_input");
+        /// assert_eq!(ErrorKind::from_code("terminal"), Some(ErrorKind::Terminal));
+        /// assert_eq!(ErrorKind::from_number(ErrorKind::Terminal.number()), Some(ErrorKind::Terminal));
+        /// ```
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        #[repr(u8)]
+        pub enum ErrorKind {
+            $($(#[$doc])* $var = $n,)+
+        }
+
+        impl ErrorKind {
+            /// Every kind, in the order of their numbers (and of `docs/json.md`).
+            pub const ALL: &'static [ErrorKind] = &[$(ErrorKind::$var),+];
+
+            /// The stable error code (`invalid_input`, `terminal`, ...), as in
+            /// `docs/json.md` and scenario files.
+            pub const fn code(self) -> &'static str {
+                match self { $(ErrorKind::$var => $code),+ }
+            }
+
+            /// The kind's name in CamelCase (`InvalidInput`): the name of the
+            /// [`Error`] variant and of the Python exception class.
+            pub const fn name(self) -> &'static str {
+                match self { $(ErrorKind::$var => stringify!($var)),+ }
+            }
+
+            /// A one-line description without the particulars of one error
+            /// (those are in the [`Error`]'s message).
+            pub const fn summary(self) -> &'static str {
+                match self { $(ErrorKind::$var => $summary),+ }
+            }
+
+            /// The kind with this code, if any.
+            pub fn from_code(code: &str) -> Option<ErrorKind> {
+                match code {
+                    $($code => Some(ErrorKind::$var),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+error_kinds! {
+    /// [`Error::InvalidInput`].
+    InvalidInput = 1, "invalid_input", "invalid input";
+    /// [`Error::OutOfOrder`].
+    OutOfOrder = 2, "out_of_order", "out of order: earlier than the card's last instant";
+    /// [`Error::Terminal`].
+    Terminal = 3, "terminal", "terminal: the card is cancelled or replaced";
+    /// [`Error::NotActivated`].
+    NotActivated = 4, "not_activated", "not activated: the event needs an activated card";
+    /// [`Error::AlreadyActivated`].
+    AlreadyActivated = 5, "already_activated", "already activated";
+    /// [`Error::ManualSuspendNotAllowed`].
+    ManualSuspendNotAllowed = 6, "manual_suspend_not_allowed",
+        "manual suspension not allowed (R1.1)";
+    /// [`Error::ArrearsOutstanding`].
+    ArrearsOutstanding = 7, "arrears_outstanding",
+        "arrears outstanding (R3.2): the balance is below zero; pay first";
+    /// [`Error::NothingToLift`].
+    NothingToLift = 8, "nothing_to_lift", "nothing to lift: no such hold";
+}
+
+impl ErrorKind {
+    /// The stable number of the kind, from 1 (a new kind gets the next one;
+    /// none is reused): the value of its C result (`IOTCARD_RESULT_*`).
+    pub const fn number(self) -> u8 {
+        self as u8
+    }
+
+    /// The kind's position in [`ErrorKind::ALL`] (its number − 1): the Python
+    /// batch's `error` column and the position of its code in `ERROR_CODES`.
+    pub const fn index(self) -> usize {
+        self as usize - 1
+    }
+
+    /// The kind with this [`number`](ErrorKind::number), if any.
+    pub fn from_number(number: u8) -> Option<ErrorKind> {
+        let i = usize::from(number).checked_sub(1)?;
+        ErrorKind::ALL.get(i).copied()
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+// `index` and `from_number` rely on the numbers being 1, 2, 3, ... in `ALL`.
+const _: () = {
+    let mut i = 0;
+    while i < ErrorKind::ALL.len() {
+        assert!(ErrorKind::ALL[i] as usize == i + 1);
+        i += 1;
+    }
+};
+
+impl Error {
+    /// The kind of this error.
+    ///
+    /// ```
+    /// let e = iotcard::Policy::from_json(r#"{"retention_monts": 3}"#).unwrap_err();
+    /// assert_eq!(e.kind(), iotcard::ErrorKind::InvalidInput);
+    /// ```
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Error::InvalidInput { .. } => ErrorKind::InvalidInput,
+            Error::OutOfOrder { .. } => ErrorKind::OutOfOrder,
+            Error::Terminal { .. } => ErrorKind::Terminal,
+            Error::NotActivated { .. } => ErrorKind::NotActivated,
+            Error::AlreadyActivated { .. } => ErrorKind::AlreadyActivated,
+            Error::ManualSuspendNotAllowed { .. } => ErrorKind::ManualSuspendNotAllowed,
+            Error::ArrearsOutstanding { .. } => ErrorKind::ArrearsOutstanding,
+            Error::NothingToLift { .. } => ErrorKind::NothingToLift,
+        }
+    }
+
+    /// The stable error code, as in `docs/json.md` (`invalid_input`, `terminal`,
+    /// ...): `self.kind().code()`.
     ///
     /// ```
     /// let e = iotcard::Policy::from_json(r#"{"retention_monts": 3}"#).unwrap_err();
     /// assert_eq!(e.code(), "invalid_input");
     /// ```
-    pub fn code(&self) -> &'static str {
-        match self {
-            Error::InvalidInput { .. } => "invalid_input",
-            Error::OutOfOrder { .. } => "out_of_order",
-            Error::Terminal { .. } => "terminal",
-            Error::NotActivated { .. } => "not_activated",
-            Error::AlreadyActivated { .. } => "already_activated",
-            Error::ManualSuspendNotAllowed { .. } => "manual_suspend_not_allowed",
-            Error::ArrearsOutstanding { .. } => "arrears_outstanding",
-            Error::NothingToLift { .. } => "nothing_to_lift",
-        }
+    pub const fn code(&self) -> &'static str {
+        self.kind().code()
     }
 
     /// Builds an [`Error::InvalidInput`].
@@ -141,9 +268,15 @@ impl Error {
     }
 
     /// The same error with `prefix.` before the field of an
-    /// [`Error::InvalidInput`] (`state.holds` within `entry` is `entry.state.holds`).
+    /// [`Error::InvalidInput`] (`state.holds` within `entry` is
+    /// `entry.state.holds`); other errors as they are.
+    ///
+    /// ```
+    /// let e = iotcard::Policy::from_json(r#"{"low_balance": -1}"#).unwrap_err().within("line");
+    /// assert!(matches!(e, iotcard::Error::InvalidInput { ref field, .. } if field == "line.policy.low_balance"), "{e}");
+    /// ```
     #[must_use]
-    pub(crate) fn within(self, prefix: &str) -> Self {
+    pub fn within(self, prefix: &str) -> Self {
         match self {
             Error::InvalidInput {
                 field,
@@ -151,6 +284,26 @@ impl Error {
                 reason,
             } => Error::InvalidInput {
                 field: format!("{prefix}.{field}"),
+                value,
+                reason,
+            },
+            other => other,
+        }
+    }
+
+    /// The same error with `field` as the field of an [`Error::InvalidInput`]
+    /// (a parser names a bare `imei`; a caller's argument is `event.imei`);
+    /// other errors as they are.
+    ///
+    /// ```
+    /// let e = iotcard::Imei::parse("12").unwrap_err().renamed("event.imei");
+    /// assert!(matches!(e, iotcard::Error::InvalidInput { ref field, .. } if field == "event.imei"), "{e}");
+    /// ```
+    #[must_use]
+    pub fn renamed(self, field: &str) -> Self {
+        match self {
+            Error::InvalidInput { value, reason, .. } => Error::InvalidInput {
+                field: field.to_owned(),
                 value,
                 reason,
             },
@@ -330,4 +483,93 @@ where
     }
 
     d.deserialize_str(Visit(parse))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manual::Condition;
+
+    /// One error of each kind.
+    fn one_of_each() -> Vec<Error> {
+        let t = crate::time::parse_instant("at", "2026-01-01T00:00:00Z").unwrap();
+        vec![
+            Error::invalid("policy.low_balance", -1, "must not be negative"),
+            Error::OutOfOrder { at: t, last: t },
+            Error::Terminal {
+                status: Status::Cancelled,
+                action: "advance",
+            },
+            Error::NotActivated { event: "charge" },
+            Error::AlreadyActivated { since: t },
+            Error::ManualSuspendNotAllowed {
+                unmet: Unmet::of(Condition::Arrears),
+            },
+            Error::ArrearsOutstanding { balance: -1 },
+            Error::NothingToLift {
+                event: "manual_resume",
+                hold: HoldName::ManualOrArrears,
+            },
+        ]
+    }
+
+    /// `snake_case` → `CamelCase`.
+    fn camel(code: &str) -> String {
+        code.split('_')
+            .map(|w| w[..1].to_ascii_uppercase() + &w[1..])
+            .collect()
+    }
+
+    #[test]
+    fn every_kind_maps_to_its_code_number_and_name_and_back() {
+        let errors = one_of_each();
+        let kinds: Vec<ErrorKind> = errors.iter().map(Error::kind).collect();
+        assert_eq!(kinds, ErrorKind::ALL, "one sample error per kind, in order");
+        for (i, (e, &kind)) in errors.iter().zip(ErrorKind::ALL).enumerate() {
+            assert_eq!(e.code(), kind.code());
+            assert_eq!(kind.index(), i);
+            assert_eq!(usize::from(kind.number()), i + 1);
+            assert_eq!(ErrorKind::from_code(kind.code()), Some(kind));
+            assert_eq!(ErrorKind::from_number(kind.number()), Some(kind));
+            assert_eq!(camel(kind.code()), kind.name());
+            assert_eq!(format!("{kind:?}"), kind.name());
+            assert_eq!(kind.to_string(), kind.code());
+            assert!(!kind.summary().is_empty());
+            // The message starts with the summary's first words.
+            let head = kind.summary().split(':').next().unwrap();
+            let head = head.split(" (").next().unwrap();
+            assert!(e.to_string().starts_with(head), "{e} / {head}");
+        }
+        assert_eq!(ErrorKind::from_code("Invalid_Input"), None);
+        assert_eq!(ErrorKind::from_code(""), None);
+        assert_eq!(ErrorKind::from_number(0), None);
+        let past = u8::try_from(ErrorKind::ALL.len() + 1).unwrap();
+        assert_eq!(ErrorKind::from_number(past), None);
+    }
+
+    #[test]
+    fn codes_and_names_are_unique() {
+        for (i, a) in ErrorKind::ALL.iter().enumerate() {
+            for b in &ErrorKind::ALL[i + 1..] {
+                assert_ne!(a.code(), b.code());
+                assert_ne!(a.name(), b.name());
+            }
+        }
+    }
+
+    #[test]
+    fn renaming_touches_only_invalid_input() {
+        let e = Error::invalid("imei", "\"12\"", "must be 15 digits");
+        let Error::InvalidInput { field, value, .. } = e.clone().renamed("event.imei") else {
+            panic!("kind changed");
+        };
+        assert_eq!((field.as_str(), value.as_str()), ("event.imei", "\"12\""));
+        let Error::InvalidInput { field, .. } = e.within("entry") else {
+            panic!("kind changed");
+        };
+        assert_eq!(field, "entry.imei");
+        let other = Error::ArrearsOutstanding { balance: -5 };
+        assert_eq!(other.clone().renamed("x"), other);
+        assert_eq!(other.clone().within("x"), other);
+    }
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::card::{Card, NewCard};
-use crate::error::{MAX_LOG_JSON_BYTES, parse_json_limited};
+use crate::error::{ErrorKind, MAX_LOG_JSON_BYTES, parse_json_limited};
 use crate::event::Event;
 use crate::policy::Policy;
 use crate::time::{parse_instant, rfc3339};
@@ -149,14 +149,18 @@ pub fn parse(json: &str) -> Result<Scenario, Error> {
             _ => {}
         }
         if let Some(code) = &st.expect_error
-            && !Error::CODES.contains(&code.as_str())
+            && ErrorKind::from_code(code).is_none()
         {
             return Err(Error::invalid(
                 format!("{field}.expect_error"),
                 format!("{code:?}"),
                 format!(
                     "unknown error code; expected one of: {}",
-                    Error::CODES.join(", ")
+                    ErrorKind::ALL
+                        .iter()
+                        .map(|k| k.code())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         }
