@@ -30,16 +30,10 @@ pub(crate) fn invalid(field: &str, value: impl Into<String>, reason: impl Into<S
 }
 
 /// Renames the field of an [`Error::InvalidInput`] (the core's identifier parsers
-/// name a bare `imei`; a constructor argument is `event.imei`).
+/// name a bare `imei`; a constructor argument is `event.imei`): the core's
+/// [`Error::renamed`].
 pub(crate) fn in_field(e: Error, field: &str) -> Error {
-    match e {
-        Error::InvalidInput { value, reason, .. } => Error::InvalidInput {
-            field: field.to_owned(),
-            value,
-            reason,
-        },
-        other => other,
-    }
+    e.renamed(field)
 }
 
 /// A short `repr()` of a Python value for error messages.
