@@ -289,60 +289,54 @@ mod tests {
         assert!(!e.has_next);
     }
 
-    /// The struct is the core's flat assessment, with 0 for what is absent.
+    /// The struct is the core's flat assessment, with 0 for what is absent,
+    /// over a seeded fleet (every story: holds, retention, next changes).
     #[test]
     fn the_struct_is_the_flat_assessment() {
-        use iotcard::{Card, Event, NewCard, Policy, parse_instant};
-        let policy = Policy::from_json(r#"{"low_balance": 300}"#).unwrap();
-        let card = Card::new(
-            &NewCard::from_json(
-                r#"{"iccid": "89860012345678901238", "msisdn": "1440012345678", "balance": 100,
-                "plan": {"start": "2026-01-01T00:00:00+08:00", "end": "2027-01-01T00:00:00+08:00",
-                         "period": "month", "quota_bytes": 1048576, "monthly_fee": 1000}}"#,
-            )
-            .unwrap(),
-        )
-        .unwrap();
-        let t = |s| parse_instant("at", s).unwrap();
-        let mut card = card;
-        for (at, ev) in [
-            (
-                "2026-01-05T10:00:00+08:00",
-                r#"{"type": "activate", "imei": "490154203237518"}"#,
-            ),
-            (
-                "2026-01-06T00:00:00+08:00",
-                r#"{"type": "charge", "amount": 500}"#,
-            ),
-            ("2026-01-07T00:00:00+08:00", r#"{"type": "report_lost"}"#),
-        ] {
-            card = card
-                .apply(&policy, t(at), &Event::from_json(ev).unwrap())
-                .unwrap()
-                .card;
+        use iotcard::{Policy, parse_instant};
+        let policy = Policy::default();
+        let at = parse_instant("at", iotcard_fleetgen::EXAMPLE_AT).unwrap();
+        let (mut holds, mut next, mut retention) = (0, 0, 0);
+        for n in 0..64 {
+            let entry = iotcard_fleetgen::entry(&policy, n, 7, at).unwrap();
+            let card = entry.replay(&policy, at).unwrap().card;
+            let a = card.assess(&policy, at).unwrap();
+            let f = FlatAssessment::of(&a);
+            let s = iotcard_assessment::of(&a);
+            assert_eq!(s.result, iotcard_result::Ok);
+            assert_eq!(
+                (s.status, s.holds, s.barred, s.can),
+                (f.status, f.holds, f.barred, f.can)
+            );
+            assert_eq!(
+                (s.call_restriction, s.manual_suspend_unmet, s.needs_action),
+                (f.call_restriction, f.manual_suspend_unmet, f.needs_action)
+            );
+            assert_eq!(s.has_next, f.next.is_some());
+            assert_eq!(s.next_change, f.next.map_or(0, |n| n.change));
+            assert_eq!(s.next_at_ms, f.next.map_or(0, |n| n.at_ms));
+            assert_eq!(s.has_retention_ends, f.retention_ends_ms.is_some());
+            assert_eq!(s.retention_ends_ms, f.retention_ends_ms.unwrap_or(0));
+            assert_eq!(s.has_maintenance_until, f.maintenance_until_ms.is_some());
+            assert_eq!(s.maintenance_until_ms, f.maintenance_until_ms.unwrap_or(0));
+            assert_eq!(
+                (s.refund_eligible, s.refund_unused_months, s.refund_estimate),
+                (f.refund_eligible, f.refund_unused_months, f.refund_estimate)
+            );
+            assert_eq!(
+                (s.balance, s.usage_bytes, s.allowance_bytes, s.overage_bytes),
+                (f.balance, f.usage_bytes, f.allowance_bytes, f.overage_bytes)
+            );
+            assert_eq!(
+                (s.overage_charge, s.keep_number_fees),
+                (f.overage_charge, f.keep_number_fees)
+            );
+            assert_eq!((s.hold_since_ms, s.remedies), (f.hold_since_ms, f.remedies));
+            holds |= s.holds;
+            next += usize::from(s.has_next);
+            retention += usize::from(s.has_retention_ends);
         }
-        let a = card
-            .assess(&policy, t("2026-01-08T00:00:00+08:00"))
-            .unwrap();
-        assert!(a.holds.len() >= 3 && a.next.is_some(), "{a}");
-        let f = FlatAssessment::of(&a);
-        let s = iotcard_assessment::of(&a);
-        assert_eq!(s.result, iotcard_result::Ok);
-        assert_eq!(
-            (s.status, s.holds, s.barred, s.can),
-            (f.status, f.holds, f.barred, f.can)
-        );
-        assert_eq!(s.has_next, f.next.is_some());
-        assert_eq!(s.next_change, f.next.map_or(0, |n| n.change));
-        assert_eq!(s.next_at_ms, f.next.map_or(0, |n| n.at_ms));
-        assert_eq!(s.retention_ends_ms, f.retention_ends_ms.unwrap_or(0));
-        assert_eq!(s.has_retention_ends, f.retention_ends_ms.is_some());
-        assert_eq!(s.maintenance_until_ms, f.maintenance_until_ms.unwrap_or(0));
-        assert_eq!(s.has_maintenance_until, f.maintenance_until_ms.is_some());
-        assert_eq!(
-            (s.balance, s.refund_estimate),
-            (f.balance, f.refund_estimate)
-        );
-        assert_eq!((s.hold_since_ms, s.remedies), (f.hold_since_ms, f.remedies));
+        assert!(holds.count_ones() >= 6, "holds seen: {holds:#b}");
+        assert!(next > 0 && retention > 0, "{next} {retention}");
     }
 }
