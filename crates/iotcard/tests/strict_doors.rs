@@ -215,3 +215,58 @@ fn a_state_whose_clock_is_before_its_activation_is_refused() {
     let e = Card::from_json(&v.to_string()).expect_err("no clock on an activated card");
     assert_eq!(invalid(&e).0, "state.clock", "{e}");
 }
+
+#[test]
+fn an_impossible_stored_state_is_refused_naming_the_field() {
+    Card::from_json(STATE).expect("the v1 fixture loads");
+    let cases = [
+        (
+            "state.clock",
+            r#""clock":"2026-06-19T16:00:00Z""#,
+            r#""clock":"2026-01-01T00:00:00Z""#,
+            "before state.activated_at",
+        ),
+        (
+            "state.holds.arrears.since",
+            r#""since":"2026-05-20T01:00:00Z""#,
+            r#""since":"2026-07-01T00:00:00Z""#,
+            "after state.clock",
+        ),
+        (
+            "state.last_traffic",
+            r#""last_traffic":"2026-06-15T04:00:00.250Z""#,
+            r#""last_traffic":"2026-06-20T00:00:00Z""#,
+            "after state.clock",
+        ),
+        (
+            "state.last_traffic",
+            r#""last_traffic":"2026-06-15T04:00:00.250Z""#,
+            r#""last_traffic":"2026-01-05T01:59:59Z""#,
+            "before state.activated_at",
+        ),
+        (
+            "state.retention.expired_at",
+            r#""expired_at":"2026-05-31T16:00:00Z""#,
+            r#""expired_at":"2026-06-30T16:00:00Z""#,
+            "after state.clock",
+        ),
+        (
+            "state.replaced_by",
+            r#""replaced_by":null"#,
+            r#""replaced_by":"89860012345678901246""#,
+            "terminal",
+        ),
+        (
+            "state.clock",
+            r#""clock":"2026-06-19T16:00:00Z""#,
+            r#""clock":null"#,
+            "state.activated_at is set",
+        ),
+    ];
+    for (field, from, to, why) in cases {
+        let e = Card::from_json(&with(STATE, from, to)).expect_err(to);
+        let (got, _, reason) = invalid(&e);
+        assert_eq!(got, field, "{to}: {e}");
+        assert!(reason.contains(why), "{to}: {e}");
+    }
+}
