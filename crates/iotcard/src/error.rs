@@ -198,6 +198,10 @@ impl Error {
             .and_then(|rest| rest.split_once('`'))
             .map(|(name, _)| name.to_owned());
         if let Some(name) = duplicate {
+            // A map's key that fails leaves an unknown segment (`?`) in the path.
+            if let Some(parent) = field.strip_suffix(".?") {
+                field.truncate(parent.len());
+            }
             field.push('.');
             field.push_str(&name);
             return Error::InvalidInput {

@@ -4,14 +4,20 @@
 //! the fields by position (`["+08:00", 3, 99999]` as a policy). [`Strict`] wraps a
 //! deserializer and every deserializer it hands out (map values, array elements,
 //! `Some`, newtype and enum contents), and refuses an array wherever a struct or a
-//! map is asked for, with [`NOT_AN_OBJECT`]. Everything else is forwarded as is,
-//! so valid input is read exactly as before, at the same speed (the wrappers are
-//! generic and inline away).
+//! map is asked for, with [`NOT_AN_OBJECT`]. An object read as a map or as a
+//! `serde_json::Value` (in a scenario: a step's `event` and `expect`) refuses a
+//! key given twice, as derived structs already do, where serde_json would keep
+//! the last value.
+//! Everything else is forwarded as is, so valid input is read exactly as before,
+//! at the same speed (the wrappers are generic and inline away; structs, the
+//! whole of a fleet line, take no extra step).
 
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{
-    self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
+    self, DeserializeSeed, Deserializer, EnumAccess, IntoDeserializer as _, MapAccess, SeqAccess,
+    VariantAccess, Visitor,
 };
 
 /// The message of the error for an array where an object is expected;
@@ -33,11 +39,22 @@ impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Seed<S> {
     }
 }
 
-/// A visitor that hands [`Strict`] deserializers on; with `object`, it also
-/// refuses an array (the caller asked for a struct or a map).
+/// What the caller of a [`Visit`] asked for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Want {
+    /// Any value; an object in it (a `serde_json::Value`) each key once.
+    Any,
+    /// A struct: an object only.
+    Struct,
+    /// A map: an object only, each key once.
+    Map,
+}
+
+/// A visitor that hands [`Strict`] deserializers on and refuses an array when
+/// the caller asked for a struct or a map.
 struct Visit<V> {
     inner: V,
-    object: bool,
+    want: Want,
 }
 
 impl<V> Visit<V> {
@@ -45,7 +62,7 @@ impl<V> Visit<V> {
     fn any(inner: V) -> Self {
         Visit {
             inner,
-            object: false,
+            want: Want::Any,
         }
     }
 
@@ -53,7 +70,7 @@ impl<V> Visit<V> {
     fn object(inner: V) -> Self {
         Visit {
             inner,
-            object: true,
+            want: Want::Struct,
         }
     }
 }
@@ -108,7 +125,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Visit<V> {
 
     #[inline]
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
-        if self.object {
+        if self.want != Want::Any {
             return Err(de::Error::custom(NOT_AN_OBJECT));
         }
         self.inner.visit_seq(Strict(seq))
@@ -116,6 +133,14 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Visit<V> {
 
     #[inline]
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
+        // A derived struct refuses a repeated field itself; any other object (a
+        // map, a `serde_json::Value`) is checked here.
+        if self.want != Want::Struct {
+            return self.inner.visit_map(UniqueKeys {
+                map: Strict(map),
+                seen: HashSet::new(),
+            });
+        }
         self.inner.visit_map(Strict(map))
     }
 
@@ -159,6 +184,39 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Strict<A> {
 
     fn size_hint(&self) -> Option<usize> {
         self.0.size_hint()
+    }
+}
+
+/// A map whose keys are read as strings (JSON's keys are) and must differ.
+struct UniqueKeys<A> {
+    map: Strict<A>,
+    seen: HashSet<String>,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for UniqueKeys<A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        let Some(key) = self.map.next_key::<String>()? else {
+            return Ok(None);
+        };
+        if !self.seen.insert(key.clone()) {
+            // The words of serde's derived structs, which `Error::from_json` reads.
+            return Err(de::Error::custom(format_args!("duplicate field `{key}`")));
+        }
+        seed.deserialize(key.into_deserializer()).map(Some)
+    }
+
+    #[inline]
+    fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, A::Error> {
+        self.map.next_value_seed(seed)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.map.size_hint()
     }
 }
 
@@ -232,7 +290,10 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
     fn deserialize_map<V: Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
         // serde_json's `deserialize_map` refuses an array with its own words
         // ("expected a map"); read any value and refuse an array here instead.
-        self.0.deserialize_any(Visit::object(v))
+        self.0.deserialize_any(Visit {
+            inner: v,
+            want: Want::Map,
+        })
     }
 
     #[inline]
@@ -360,5 +421,19 @@ mod tests {
         }
         let e = strict::<Outer>("[]").expect_err("top level");
         assert!(e.contains(NOT_AN_OBJECT), "{e}");
+    }
+
+    #[test]
+    fn a_map_refuses_a_key_given_twice() {
+        let twice = r#"{"k": {"a": 4}, "j": {"a": 5}, "k": {"a": 6}}"#;
+        let plain: BTreeMap<String, Inner> = serde_json::from_str(twice).expect("plain");
+        assert_eq!(plain["k"], Inner { a: 6 }, "serde_json keeps the last");
+        let e = strict::<BTreeMap<String, Inner>>(twice).expect_err("twice");
+        assert!(e.starts_with("duplicate field `k`"), "{e}");
+        let e = strict::<serde_json::Value>(&format!(r#"{{"x": [{twice}]}}"#)).expect_err("Value");
+        assert!(e.starts_with("duplicate field `k`"), "{e}");
+        let once: BTreeMap<String, Inner> =
+            strict(r#"{"k": {"a": 4}, "j": {"a": 5}}"#).expect("once");
+        assert_eq!(once.len(), 2);
     }
 }

@@ -270,3 +270,33 @@ fn an_impossible_stored_state_is_refused_naming_the_field() {
         assert!(reason.contains(why), "{to}: {e}");
     }
 }
+
+#[test]
+fn a_repeated_key_is_named_in_a_fleet_line_and_in_a_scenario_step() {
+    let timed = r#"{"at": "2026-01-05T10:00:00+08:00", "at": "2026-01-06T10:00:00+08:00", "event": {"type": "cancel"}}"#;
+    let line = format!(r#"{{"card": {CARD}, "events": [{timed}]}}"#);
+    let e = FleetEntry::from_json(&line).expect_err("a repeated at");
+    assert_eq!(invalid(&e).0, "entry.events[0].at", "{e}");
+    // A step's event and expect are kept as JSON values until the step runs:
+    // serde_json alone would keep the last of two keys.
+    for (field, step) in [
+        (
+            "scenario.steps[0].event.type",
+            r#"{"at": "2026-01-05T10:00:00+08:00", "event": {"type": "activate", "type": "cancel"}}"#,
+        ),
+        (
+            "scenario.steps[0].expect.status",
+            r#"{"at": "2026-01-05T10:00:00+08:00", "expect": {"status": "active", "status": "inventory"}}"#,
+        ),
+    ] {
+        let json = format!(r#"{{"name": "n", "card": {CARD}, "steps": [{step}]}}"#);
+        let e = iotcard::scenario::parse(&json).expect_err(step);
+        let (got, value, reason) = invalid(&e);
+        assert_eq!(got, field, "{e}");
+        assert!(
+            value.contains(field.rsplit('.').next().unwrap_or_default()),
+            "{e}"
+        );
+        assert!(reason.contains("more than once"), "{e}");
+    }
+}
