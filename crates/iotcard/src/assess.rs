@@ -485,3 +485,31 @@ impl Card {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Card, Error, NewCard, Policy, parse_instant};
+
+    #[test]
+    fn fees_due_is_the_checked_sum() {
+        let card = Card::new(
+            &NewCard::from_json(
+                r#"{"iccid": "89860012345678901238", "msisdn": "1440012345678",
+                "plan": {"start": "2026-01-01T00:00:00+08:00", "end": "2027-01-01T00:00:00+08:00",
+                         "period": "month", "quota_bytes": 1048576, "monthly_fee": 1000}}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let at = parse_instant("at", "2026-01-02T00:00:00+08:00").unwrap();
+        let mut a = card.assess(&Policy::default(), at).unwrap();
+        (a.keep_number_fees, a.overage_charge) = (1500, 250);
+        assert_eq!(a.fees_due(), Ok(1750));
+        (a.keep_number_fees, a.overage_charge) = (i64::MAX, 1);
+        let Err(Error::InvalidInput { field, value, .. }) = a.fees_due() else {
+            panic!("an overflow must be an error");
+        };
+        assert_eq!(field, "assessment.fees_due");
+        assert_eq!(value, format!("{} + 1", i64::MAX));
+    }
+}
