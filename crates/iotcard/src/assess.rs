@@ -402,7 +402,7 @@ impl Card {
         let activated = live && self.activated_at.is_some();
         let q = self.period_seen_at(at);
         let (overage_bytes, overage_charge) = overage(&self.plan, &q, p)?;
-        let holds = self.holds;
+        let holds = self.holds.set();
         let unmet = if activated {
             self.manual_suspend_unmet(at)
         } else {
@@ -432,7 +432,7 @@ impl Card {
             timezone: p.timezone,
             status: self.status(),
             holds,
-            since: self.since,
+            since: self.holds.since_all(),
             barred: if live {
                 holds.barred()
             } else {
@@ -445,7 +445,7 @@ impl Card {
             overage_charge,
             keep_number_fees: self.retention.map_or(0, |r| r.fees_amount),
             retention_ends: memo.retention_ends,
-            maintenance_until: self.maintenance_until,
+            maintenance_until: self.holds.maintenance_until(),
             next: if live { next } else { None },
             can,
             manual_suspend_unmet: unmet,

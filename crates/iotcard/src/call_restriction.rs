@@ -81,8 +81,7 @@ impl Card {
         }
         let mut new = self.clone();
         new.iccid = iccid;
-        new.holds.remove(Hold::Lost);
-        new.since[Hold::Lost as usize] = crate::Instant::UNIX_EPOCH;
+        new.holds.lift(Hold::Lost);
         new.replaced_by = None;
         self.replaced_by = Some(iccid);
         self.end(Terminal::Replaced, Rule::R9_2, st);

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::change::Scheduled;
 use crate::error::parse_json;
-use crate::hold::{Hold, Holds};
+use crate::hold::{Hold, Holds, HoldsOn};
 use crate::ids::{Iccid, Imei, Msisdn};
 use crate::plan::Plan;
 use crate::policy::Policy;
@@ -100,12 +100,10 @@ pub struct Card {
     pub(crate) terminal: Option<Terminal>,
     /// The latest instant the card has seen (event or advance).
     pub(crate) clock: Option<Instant>,
-    pub(crate) holds: Holds,
-    /// When each hold in `holds` went on (index: `Hold as usize`).
-    pub(crate) since: [Instant; Hold::ALL.len()],
+    /// The holds on, each with when it went on (and the maintenance window's end).
+    pub(crate) holds: HoldsOn,
     pub(crate) period: Option<QuotaPeriod>,
     pub(crate) last_traffic: Option<Instant>,
-    pub(crate) maintenance_until: Option<Instant>,
     pub(crate) retention: Option<Retention>,
     pub(crate) replaced_by: Option<Iccid>,
     /// What the assess path would otherwise recompute for every card; see
@@ -252,11 +250,9 @@ impl Card {
             activated_at: None,
             terminal: None,
             clock: None,
-            holds: Holds::EMPTY,
-            since: [Instant::UNIX_EPOCH; Hold::ALL.len()],
+            holds: HoldsOn::NONE,
             period: None,
             last_traffic: None,
-            maintenance_until: None,
             retention: None,
             replaced_by: None,
             memo: Cached(None),
@@ -299,15 +295,15 @@ impl Card {
     }
     /// The active holds.
     pub fn holds(&self) -> Holds {
-        self.holds
+        self.holds.set()
     }
     /// When `hold` went on, if it is on.
     pub fn hold_since(&self, hold: Hold) -> Option<Instant> {
-        self.holds.contains(hold).then(|| self.since[hold as usize])
+        self.holds.since(hold)
     }
     /// The status, derived from activation, terminal state and holds.
     pub fn status(&self) -> Status {
-        Status::derive(self.activated_at.is_some(), self.terminal, self.holds)
+        Status::derive(self.activated_at.is_some(), self.terminal, self.holds.set())
     }
     /// For a `replaced` card, the ICCID of the card that replaced it.
     pub fn replaced_by(&self) -> Option<Iccid> {
@@ -371,6 +367,19 @@ struct HoldSince {
     since: Instant,
 }
 
+/// The stored holds as the card's [`HoldsOn`] (checked already: each hold once,
+/// `maintenance_until` set exactly when the maintenance hold is on).
+fn holds_on(holds: &[HoldSince], maintenance_until: Option<Instant>) -> HoldsOn {
+    let mut on = HoldsOn::NONE;
+    for h in holds {
+        match (h.hold, maintenance_until) {
+            (Hold::Maintenance, Some(until)) => on.put_maintenance(h.since, until),
+            (hold, _) => on.put(hold, h.since),
+        };
+    }
+    on
+}
+
 impl From<Card> for StateJson {
     fn from(c: Card) -> Self {
         StateJson::from(&c)
@@ -393,14 +402,11 @@ impl From<&Card> for StateJson {
             holds: c
                 .holds
                 .iter()
-                .map(|hold| HoldSince {
-                    hold,
-                    since: c.since[hold as usize],
-                })
+                .map(|(hold, since)| HoldSince { hold, since })
                 .collect(),
             period: c.period,
             last_traffic: c.last_traffic,
-            maintenance_until: c.maintenance_until,
+            maintenance_until: c.holds.maintenance_until(),
             retention: c.retention,
             replaced_by: c.replaced_by,
         }
@@ -420,12 +426,10 @@ impl TryFrom<StateJson> for Card {
         }
         s.plan.validate("state.plan")?;
         let mut holds = Holds::EMPTY;
-        let mut since = [Instant::UNIX_EPOCH; Hold::ALL.len()];
         for h in &s.holds {
             if !holds.insert(h.hold) {
                 return Err(Error::invalid("state.holds", h.hold, "listed twice"));
             }
-            since[h.hold as usize] = h.since;
         }
         let bad = |field: &str, why: &str| Err(Error::invalid(field, "…", why));
         if s.activated_at.is_none() && (!holds.is_empty() || s.period.is_some()) {
@@ -497,11 +501,9 @@ impl TryFrom<StateJson> for Card {
             activated_at: s.activated_at,
             terminal: s.terminal,
             clock: s.clock,
-            holds,
-            since,
+            holds: holds_on(&s.holds, s.maintenance_until),
             period: s.period,
             last_traffic: s.last_traffic,
-            maintenance_until: s.maintenance_until,
             retention: s.retention,
             replaced_by: s.replaced_by,
             memo: Cached(None),

@@ -21,8 +21,7 @@ impl Card {
                 format!("must be after the event instant {}", st.at.to_rfc3339()),
             ));
         }
-        self.maintenance_until = Some(self.maintenance_until.map_or(until, |u| u.max(until)));
-        self.put(Hold::Maintenance, Rule::R8_1, st);
+        self.put_maintenance(until, Rule::R8_1, st);
         Ok(())
     }
 

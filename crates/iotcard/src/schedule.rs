@@ -49,7 +49,7 @@ impl Card {
             consider(self.expiry_instant(), ChangeKind::Expire);
         }
         if h.contains(Hold::Maintenance) {
-            consider(self.maintenance_until, ChangeKind::LiftMaintenance);
+            consider(h.maintenance_until(), ChangeKind::LiftMaintenance);
         }
         consider(
             self.dormancy_due(p, unused_since),

@@ -4,7 +4,7 @@
 use crate::Instant;
 use crate::card::Card;
 use crate::change::{Cause, Change, Effect, Rule, Sink};
-use crate::hold::{Hold, Holds};
+use crate::hold::{Hold, HoldsOn};
 use crate::status::Terminal;
 
 /// The instant and cause of the changes being made, and where they go.
@@ -28,27 +28,42 @@ impl<S: Sink> Step<'_, S> {
 impl Card {
     /// Puts `hold` on (no-op when it is already on), recording it and any status change.
     pub(crate) fn put<S: Sink>(&mut self, hold: Hold, rule: Rule, st: &mut Step<'_, S>) {
-        if self.holds.contains(hold) {
-            return;
-        }
         let before = self.status();
-        self.holds.insert(hold);
-        self.since[hold as usize] = st.at;
+        if self.holds.put(hold, st.at) {
+            self.record_put(before, hold, rule, st);
+        }
+    }
+
+    /// Puts the maintenance hold on until `until`, or extends the window it is
+    /// in (R8.1), recording the hold and any status change when it went on.
+    pub(crate) fn put_maintenance<S: Sink>(
+        &mut self,
+        until: Instant,
+        rule: Rule,
+        st: &mut Step<'_, S>,
+    ) {
+        let before = self.status();
+        if self.holds.put_maintenance(st.at, until) {
+            self.record_put(before, Hold::Maintenance, rule, st);
+        }
+    }
+
+    fn record_put<S: Sink>(
+        &self,
+        before: crate::Status,
+        hold: Hold,
+        rule: Rule,
+        st: &mut Step<'_, S>,
+    ) {
         st.emit(rule, Effect::HoldPut { hold });
         self.emit_status(before, rule, st);
     }
 
     /// Lifts `hold`; false when it was not on.
     pub(crate) fn lift<S: Sink>(&mut self, hold: Hold, rule: Rule, st: &mut Step<'_, S>) -> bool {
-        if !self.holds.contains(hold) {
-            return false;
-        }
         let before = self.status();
-        self.holds.remove(hold);
-        // An off hold has no `since` (as `Card::new` and the stored state have it).
-        self.since[hold as usize] = Instant::UNIX_EPOCH;
-        if hold == Hold::Maintenance {
-            self.maintenance_until = None;
+        if !self.holds.lift(hold) {
+            return false;
         }
         st.emit(rule, Effect::HoldLifted { hold });
         self.emit_status(before, rule, st);
@@ -59,9 +74,7 @@ impl Card {
     pub(crate) fn end<S: Sink>(&mut self, how: Terminal, rule: Rule, st: &mut Step<'_, S>) {
         let before = self.status();
         self.terminal = Some(how);
-        self.holds = Holds::EMPTY;
-        self.since = [Instant::UNIX_EPOCH; Hold::ALL.len()];
-        self.maintenance_until = None;
+        self.holds = HoldsOn::NONE;
         self.emit_status(before, rule, st);
     }
 
