@@ -9,7 +9,7 @@ use serde::ser::{SerializeStruct, Serializer};
 use serde_json::Value;
 
 use crate::call_restriction::{CallCause, CallRestriction, call_restriction};
-use crate::card::{Card, Memo, ScheduleKey};
+use crate::card::Card;
 use crate::change::{ChangeKind, Discard, Scheduled};
 use crate::hold::{Hold, Holds, Service, Services, bit_set, named_enum};
 use crate::manual::{Condition, Unmet};
@@ -304,8 +304,8 @@ impl fmt::Display for Assessment {
 pub struct Assessor<'p> {
     policy: &'p Policy,
     at: Instant,
+    /// `at` in the billing calendar (R10.2 counts whole months to and from it).
     at_civil: Civil,
-    key: ScheduleKey,
 }
 
 impl<'p> Assessor<'p> {
@@ -319,7 +319,6 @@ impl<'p> Assessor<'p> {
             policy,
             at,
             at_civil: Civil::of(at, policy.timezone),
-            key: ScheduleKey::of(policy),
         })
     }
 
@@ -342,62 +341,49 @@ impl<'p> Assessor<'p> {
         if let Some(last) = card.clock.filter(|&last| at < last) {
             return Err(Error::OutOfOrder { at, last });
         }
-        // A card changed under this policy's schedule settings carries its
-        // schedule; a card loaded from JSON or changed under other settings
-        // gets it computed here.
-        let computed;
-        let memo = if let Some(m) = card.memo_for(self.key) {
-            m
-        } else {
-            computed = card.memo_under(p).0;
-            &computed
-        };
-        if memo.next.is_some_and(|n| n.at <= at) {
+        let schedule = Schedule::of(card, p);
+        if schedule.next.is_some_and(|n| n.at <= at) {
             // Something fell due since the card last changed: settle a copy.
             let mut copy = card.clone();
             copy.run_due(p, at, &mut Discard)?;
-            let memo = copy.memo_under(p).0;
-            return copy.assess_settled(self, &memo);
+            return copy.assess_settled(self, &Schedule::of(&copy, p));
         }
-        card.assess_settled(self, memo)
+        card.assess_settled(self, &schedule)
+    }
+}
+
+/// What an assessment needs beyond the card's facts, worked out from them once
+/// per assessment: the next scheduled change, the end of retention, and the
+/// R10.2 anchors in the billing calendar (the last traffic or activation, which
+/// also dates R6.2 dormancy, and the plan's end).
+struct Schedule {
+    next: Option<Scheduled>,
+    retention_ends: Option<Instant>,
+    unused_since: Option<Civil>,
+    plan_end: Civil,
+}
+
+impl Schedule {
+    fn of(card: &Card, p: &Policy) -> Schedule {
+        let tz = p.timezone;
+        let unused_since = card
+            .last_traffic
+            .or(card.activated_at)
+            .map(|t| Civil::of(t, tz));
+        Schedule {
+            next: card.next_due_from(p, unused_since),
+            retention_ends: card.retention_ends(p),
+            unused_since,
+            plan_end: Civil::of(card.plan.end, tz),
+        }
     }
 }
 
 impl Card {
-    /// Assesses the card at `at` under `policy`: status, holds with since and
-    /// remedy, barred services, balance, usage and overage, keep-number fees, end
-    /// of retention, next scheduled change, allowed actions, call-restriction
-    /// diagnosis and refund. Scheduled changes due by `at` are taken into account
-    /// (the card itself is not changed). Does not allocate. For many cards at one
-    /// instant, [`Assessor`] does the per-instant work once.
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`] when the policy is out of range ([`Policy::validate`]);
-    /// [`Error::OutOfOrder`] when `at` is earlier than the card's clock;
-    /// [`Error::InvalidInput`] when a money figure overflows i64 or a date falls
-    /// beyond the calendar's range.
-    ///
-    /// # Example
-    /// ```
-    /// # use iotcard::{parse_instant, Card, NewCard, Policy, Status};
-    /// let card = Card::new(&NewCard::from_json(r#"{
-    ///   "iccid": "89860012345678901238", "msisdn": "1440012345678",
-    ///   "plan": {"start": "2026-01-01T00:00:00+08:00", "end": "2027-01-01T00:00:00+08:00",
-    ///            "period": "month", "quota_bytes": 1048576, "monthly_fee": 1000}
-    /// }"#)?)?;
-    /// let a = card.assess(&Policy::default(), parse_instant("at", "2026-01-02T00:00:00+08:00")?)?;
-    /// assert_eq!(a.status, Status::Inventory);
-    /// assert!(a.next.is_none());
-    /// # Ok::<(), iotcard::Error>(())
-    /// ```
-    pub fn assess(&self, policy: &Policy, at: Instant) -> Result<Assessment, Error> {
-        Assessor::new(policy, at)?.assess(self)
-    }
-
     /// The assessment of a card with nothing due at or before `at`.
-    fn assess_settled(&self, ctx: &Assessor<'_>, memo: &Memo) -> Result<Assessment, Error> {
+    fn assess_settled(&self, ctx: &Assessor<'_>, s: &Schedule) -> Result<Assessment, Error> {
         let (p, at) = (ctx.policy, ctx.at);
-        let next = memo.next;
+        let next = s.next;
         let live = self.terminal.is_none();
         let activated = live && self.activated_at.is_some();
         let q = self.period_seen_at(at);
@@ -444,13 +430,13 @@ impl Card {
             overage_bytes,
             overage_charge,
             keep_number_fees: self.retention.map_or(0, |r| r.fees_amount),
-            retention_ends: memo.retention_ends,
+            retention_ends: s.retention_ends,
             maintenance_until: self.holds.maintenance_until(),
             next: if live { next } else { None },
             can,
             manual_suspend_unmet: unmet,
             call_restriction: call_restriction(holds),
-            refund: self.refund(p, ctx.at_civil, memo.unused_since, memo.plan_end)?,
+            refund: self.refund(p, ctx.at_civil, s.unused_since, s.plan_end)?,
             auto_resume_on_payment: p.auto_resume_on_payment,
         })
     }

@@ -5,7 +5,7 @@
 //! The next change is computed from the state, never by stepping through time, so
 //! advancing over ten idle years costs what a month does.
 
-use crate::card::{Cached, Card, ScheduleKey};
+use crate::card::Card;
 use crate::change::{Cause, ChangeKind, Scheduled, Sink};
 use crate::hold::Hold;
 use crate::policy::Policy;
@@ -108,20 +108,9 @@ impl Card {
         to: Instant,
         out: &mut S,
     ) -> Result<(), Error> {
-        let key = ScheduleKey::of(p);
-        loop {
-            // The memo, while the card has not changed since it was made.
-            let next = match self.memo_for(key) {
-                Some(m) => m.next,
-                None => self.next_due(p),
-            };
-            match next {
-                Some(s) if s.at <= to => {
-                    self.memo = Cached(None);
-                    self.run_scheduled(p, s, out)?;
-                }
-                _ => return Ok(()),
-            }
+        while let Some(s) = self.next_due(p).filter(|s| s.at <= to) {
+            self.run_scheduled(p, s, out)?;
         }
+        Ok(())
     }
 }
