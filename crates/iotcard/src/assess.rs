@@ -11,12 +11,17 @@ use serde_json::Value;
 use crate::call_restriction::{CallCause, CallRestriction, call_restriction};
 use crate::card::Card;
 use crate::change::{ChangeKind, Discard, Scheduled};
+use crate::expiry::retention_ends;
 use crate::hold::{Hold, Holds, Service, Services, bit_set, named_enum};
 use crate::manual::{Condition, Unmet};
+use crate::manual::{manual_suspend_unmet, resumable};
 use crate::policy::Policy;
 use crate::quota::overage;
+use crate::quota::period_seen_at;
 use crate::refund::Refund;
+use crate::refund::refund;
 use crate::remedy::{Remedy, Sentence};
+use crate::schedule::{next_due_from, run_due};
 use crate::status::Status;
 use crate::time::{Civil, TimeZone, format_instant};
 use crate::{Error, Instant};
@@ -345,10 +350,10 @@ impl<'p> Assessor<'p> {
         if schedule.next.is_some_and(|n| n.at <= at) {
             // Something fell due since the card last changed: settle a copy.
             let mut copy = card.clone();
-            copy.run_due(p, at, &mut Discard)?;
-            return copy.assess_settled(self, &Schedule::of(&copy, p));
+            run_due(&mut copy, p, at, &mut Discard)?;
+            return assess_settled(&copy, self, &Schedule::of(&copy, p));
         }
-        card.assess_settled(self, &schedule)
+        assess_settled(card, self, &schedule)
     }
 }
 
@@ -371,73 +376,71 @@ impl Schedule {
             .or(card.activated_at)
             .map(|t| Civil::of(t, tz));
         Schedule {
-            next: card.next_due_from(p, unused_since),
-            retention_ends: card.retention_ends(p),
+            next: next_due_from(card, p, unused_since),
+            retention_ends: retention_ends(card, p),
             unused_since,
             plan_end: Civil::of(card.plan.end, tz),
         }
     }
 }
 
-impl Card {
-    /// The assessment of a card with nothing due at or before `at`.
-    fn assess_settled(&self, ctx: &Assessor<'_>, s: &Schedule) -> Result<Assessment, Error> {
-        let (p, at) = (ctx.policy, ctx.at);
-        let next = s.next;
-        let live = self.terminal.is_none();
-        let activated = live && self.activated_at.is_some();
-        let q = self.period_seen_at(at);
-        let (overage_bytes, overage_charge) = overage(&self.plan, &q, p)?;
-        let holds = self.holds.set();
-        let unmet = if activated {
-            self.manual_suspend_unmet(at)
-        } else {
-            Unmet::EMPTY
-        };
-        let mut can = Actions::EMPTY;
-        for (a, ok) in [
-            (Action::Activate, live && self.activated_at.is_none()),
-            (Action::ManualSuspend, activated && unmet.is_empty()),
-            (Action::ManualResume, activated && self.resumable()),
-            (Action::Renew, live),
-            (Action::Rebind, activated),
-            (
-                Action::OperatorRelease,
-                activated && holds.contains(Hold::RestrictedRegion),
-            ),
-            (Action::ReportLost, activated && !holds.contains(Hold::Lost)),
-            (Action::Replace, activated),
-            (Action::Cancel, live),
-        ] {
-            if ok {
-                can.insert(a);
-            }
+/// The assessment of a card with nothing due at or before `at`.
+fn assess_settled(c: &Card, ctx: &Assessor<'_>, s: &Schedule) -> Result<Assessment, Error> {
+    let (p, at) = (ctx.policy, ctx.at);
+    let next = s.next;
+    let live = c.terminal.is_none();
+    let activated = live && c.activated_at.is_some();
+    let q = period_seen_at(c, at);
+    let (overage_bytes, overage_charge) = overage(&c.plan, &q, p)?;
+    let holds = c.holds.set();
+    let unmet = if activated {
+        manual_suspend_unmet(c, at)
+    } else {
+        Unmet::EMPTY
+    };
+    let mut can = Actions::EMPTY;
+    for (a, ok) in [
+        (Action::Activate, live && c.activated_at.is_none()),
+        (Action::ManualSuspend, activated && unmet.is_empty()),
+        (Action::ManualResume, activated && resumable(c)),
+        (Action::Renew, live),
+        (Action::Rebind, activated),
+        (
+            Action::OperatorRelease,
+            activated && holds.contains(Hold::RestrictedRegion),
+        ),
+        (Action::ReportLost, activated && !holds.contains(Hold::Lost)),
+        (Action::Replace, activated),
+        (Action::Cancel, live),
+    ] {
+        if ok {
+            can.insert(a);
         }
-        Ok(Assessment {
-            at,
-            timezone: p.timezone,
-            status: self.status(),
-            holds,
-            since: self.holds.since_all(),
-            barred: if live {
-                holds.barred()
-            } else {
-                Services::ALL_SET
-            },
-            balance: self.balance,
-            usage_bytes: q.usage_bytes,
-            allowance_bytes: u64::try_from(q.allowance(&self.plan)).unwrap_or(u64::MAX),
-            overage_bytes,
-            overage_charge,
-            keep_number_fees: self.retention.map_or(0, |r| r.fees_amount),
-            retention_ends: s.retention_ends,
-            maintenance_until: self.holds.maintenance_until(),
-            next: if live { next } else { None },
-            can,
-            manual_suspend_unmet: unmet,
-            call_restriction: call_restriction(holds),
-            refund: self.refund(p, ctx.at_civil, s.unused_since, s.plan_end)?,
-            auto_resume_on_payment: p.auto_resume_on_payment,
-        })
     }
+    Ok(Assessment {
+        at,
+        timezone: p.timezone,
+        status: c.status(),
+        holds,
+        since: c.holds.since_all(),
+        barred: if live {
+            holds.barred()
+        } else {
+            Services::ALL_SET
+        },
+        balance: c.balance,
+        usage_bytes: q.usage_bytes,
+        allowance_bytes: u64::try_from(q.allowance(&c.plan)).unwrap_or(u64::MAX),
+        overage_bytes,
+        overage_charge,
+        keep_number_fees: c.retention.map_or(0, |r| r.fees_amount),
+        retention_ends: s.retention_ends,
+        maintenance_until: c.holds.maintenance_until(),
+        next: if live { next } else { None },
+        can,
+        manual_suspend_unmet: unmet,
+        call_restriction: call_restriction(holds),
+        refund: refund(c, p, ctx.at_civil, s.unused_since, s.plan_end)?,
+        auto_resume_on_payment: p.auto_resume_on_payment,
+    })
 }

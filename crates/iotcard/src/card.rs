@@ -12,6 +12,7 @@ use crate::ids::{Iccid, Imei, Msisdn};
 use crate::lifecycle::{self, Advanced, Applied};
 use crate::plan::Plan;
 use crate::policy::Policy;
+use crate::schedule;
 use crate::status::{Status, Terminal};
 use crate::time::rfc3339;
 use crate::{Error, Instant};
@@ -341,7 +342,7 @@ impl Card {
         policy.validate()?;
         let mark = changes.len();
         let before = self.clone();
-        self.advance_mut(policy, to, changes).inspect_err(|_| {
+        schedule::advance(self, policy, to, changes).inspect_err(|_| {
             *self = before;
             changes.truncate(mark);
         })

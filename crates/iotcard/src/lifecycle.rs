@@ -6,8 +6,12 @@ use crate::card::Card;
 use crate::change::{Cause, Change, Sink};
 use crate::event::Event;
 use crate::policy::Policy;
+use crate::schedule::{self, run_due};
 use crate::step::Step;
-use crate::{Error, Instant};
+use crate::{
+    Error, Instant, arrears, binding, call_restriction, cancellation, expiry, maintenance, manual,
+    quota, region,
+};
 
 /// The result of [`Card::apply`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,9 +50,9 @@ pub(crate) fn apply<S: Sink>(
 ) -> Result<Option<Box<Card>>, Error> {
     validate(card, p, at, event, out)?;
     let mut replacement = rule(card, p, at, event, out)?;
-    card.run_due(p, at, out)?;
+    run_due(card, p, at, out)?;
     if let Some(new) = replacement.as_mut() {
-        new.run_due(p, at, out)?;
+        run_due(new, p, at, out)?;
     }
     Ok(replacement)
 }
@@ -66,7 +70,7 @@ fn validate<S: Sink>(
     let kind = event.kind();
     p.validate()?;
     refuse_if_terminal(card, kind)?;
-    card.advance_mut(p, at, out)?;
+    schedule::advance(card, p, at, out)?;
     refuse_if_terminal(card, kind)?;
     event.validate()?;
     let needs_activation = !matches!(
@@ -106,29 +110,31 @@ fn rule<S: Sink>(
     };
     let st = &mut st;
     match *event {
-        Event::Activate { imei } => card.activate(p, imei, st)?,
+        Event::Activate { imei } => binding::activate(card, p, imei, st)?,
         Event::Usage {
             bytes,
             imei,
             region,
         } => {
             card.last_traffic = Some(at);
-            card.check_device(p, imei, st);
-            card.check_region(p, region, st);
-            card.count_usage(p, bytes, st)?;
+            binding::check_device(card, p, imei, st);
+            region::check_region(card, p, region, st);
+            quota::count_usage(card, p, bytes, st)?;
         }
-        Event::Charge { amount } => card.charge(p, amount, st)?,
-        Event::Payment { amount } => card.payment(p, amount, st)?,
-        Event::TopUp { bytes } => card.top_up(p, bytes, st)?,
-        Event::ManualSuspend => card.manual_suspend(st)?,
-        Event::ManualResume => card.manual_resume(st)?,
-        Event::Renew { ref plan } => card.renew(p, plan, st)?,
-        Event::Rebind { imei } => card.rebind(imei, st),
-        Event::OperatorRelease { hold } => card.operator_release(hold, st)?,
-        Event::Maintenance { until } => card.maintenance(until, st)?,
-        Event::ReportLost => card.report_lost(st),
-        Event::Replace { iccid } => return Ok(Some(Box::new(card.replace(iccid, st)?))),
-        Event::Cancel => card.cancel(st),
+        Event::Charge { amount } => arrears::charge(card, p, amount, st)?,
+        Event::Payment { amount } => arrears::payment(card, p, amount, st)?,
+        Event::TopUp { bytes } => quota::top_up(card, p, bytes, st)?,
+        Event::ManualSuspend => manual::manual_suspend(card, st)?,
+        Event::ManualResume => manual::manual_resume(card, st)?,
+        Event::Renew { ref plan } => expiry::renew(card, p, plan, st)?,
+        Event::Rebind { imei } => binding::rebind(card, imei, st),
+        Event::OperatorRelease { hold } => region::operator_release(card, hold, st)?,
+        Event::Maintenance { until } => maintenance::maintenance(card, until, st)?,
+        Event::ReportLost => call_restriction::report_lost(card, st),
+        Event::Replace { iccid } => {
+            return Ok(Some(Box::new(call_restriction::replace(card, iccid, st)?)));
+        }
+        Event::Cancel => cancellation::cancel(card, st),
     }
     Ok(None)
 }

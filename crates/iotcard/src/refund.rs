@@ -20,38 +20,36 @@ pub struct Refund {
     pub unused_months: u32,
 }
 
-impl Card {
-    /// R10.2 at `at` (an activated, non-terminal card; zeros otherwise), given
-    /// the local civil times of `at`, of the last traffic (or activation) and of
-    /// the plan's end.
-    pub(crate) fn refund(
-        &self,
-        p: &Policy,
-        at: Civil,
-        unused_since: Option<Civil>,
-        plan_end: Civil,
-    ) -> Result<Refund, Error> {
-        let Some(since) = unused_since else {
-            return Ok(Refund::default());
-        };
-        if self.terminal.is_some() || self.activated_at.is_none() {
-            return Ok(Refund::default());
-        }
-        let unused_months = whole_months_civil(since, at);
-        let left = whole_months_civil(at, plan_end);
-        let estimate = i64::from(left)
-            .checked_mul(self.plan.monthly_fee)
-            .ok_or_else(|| {
-                Error::invalid(
-                    "plan.monthly_fee",
-                    self.plan.monthly_fee,
-                    format!("× {left} months overflows i64"),
-                )
-            })?;
-        Ok(Refund {
-            eligible_to_request: unused_months >= p.refund_unused_months,
-            unused_months,
-            estimate,
-        })
+/// R10.2 at `at` (an activated, non-terminal card; zeros otherwise), given
+/// the local civil times of `at`, of the last traffic (or activation) and of
+/// the plan's end.
+pub(crate) fn refund(
+    c: &Card,
+    p: &Policy,
+    at: Civil,
+    unused_since: Option<Civil>,
+    plan_end: Civil,
+) -> Result<Refund, Error> {
+    let Some(since) = unused_since else {
+        return Ok(Refund::default());
+    };
+    if c.terminal.is_some() || c.activated_at.is_none() {
+        return Ok(Refund::default());
     }
+    let unused_months = whole_months_civil(since, at);
+    let left = whole_months_civil(at, plan_end);
+    let estimate = i64::from(left)
+        .checked_mul(c.plan.monthly_fee)
+        .ok_or_else(|| {
+            Error::invalid(
+                "plan.monthly_fee",
+                c.plan.monthly_fee,
+                format!("× {left} months overflows i64"),
+            )
+        })?;
+    Ok(Refund {
+        eligible_to_request: unused_months >= p.refund_unused_months,
+        unused_months,
+        estimate,
+    })
 }

@@ -25,74 +25,72 @@ impl<S: Sink> Step<'_, S> {
     }
 }
 
-impl Card {
-    /// Puts `hold` on (no-op when it is already on), recording it and any status change.
-    pub(crate) fn put<S: Sink>(&mut self, hold: Hold, rule: Rule, st: &mut Step<'_, S>) {
-        let before = self.status();
-        if self.holds.put(hold, st.at) {
-            self.record_put(before, hold, rule, st);
-        }
+/// Puts `hold` on (no-op when it is already on), recording it and any status change.
+pub(crate) fn put<S: Sink>(c: &mut Card, hold: Hold, rule: Rule, st: &mut Step<'_, S>) {
+    let before = c.status();
+    if c.holds.put(hold, st.at) {
+        record_put(c, before, hold, rule, st);
     }
+}
 
-    /// Puts the maintenance hold on until `until`, or extends the window it is
-    /// in (R8.1), recording the hold and any status change when it went on.
-    pub(crate) fn put_maintenance<S: Sink>(
-        &mut self,
-        until: Instant,
-        rule: Rule,
-        st: &mut Step<'_, S>,
-    ) {
-        let before = self.status();
-        if self.holds.put_maintenance(st.at, until) {
-            self.record_put(before, Hold::Maintenance, rule, st);
-        }
+/// Puts the maintenance hold on until `until`, or extends the window it is
+/// in (R8.1), recording the hold and any status change when it went on.
+pub(crate) fn put_maintenance<S: Sink>(
+    c: &mut Card,
+    until: Instant,
+    rule: Rule,
+    st: &mut Step<'_, S>,
+) {
+    let before = c.status();
+    if c.holds.put_maintenance(st.at, until) {
+        record_put(c, before, Hold::Maintenance, rule, st);
     }
+}
 
-    fn record_put<S: Sink>(
-        &self,
-        before: crate::Status,
-        hold: Hold,
-        rule: Rule,
-        st: &mut Step<'_, S>,
-    ) {
-        st.emit(rule, Effect::HoldPut { hold });
-        self.emit_status(before, rule, st);
+fn record_put<S: Sink>(
+    c: &Card,
+    before: crate::Status,
+    hold: Hold,
+    rule: Rule,
+    st: &mut Step<'_, S>,
+) {
+    st.emit(rule, Effect::HoldPut { hold });
+    emit_status(c, before, rule, st);
+}
+
+/// Lifts `hold`; false when it was not on.
+pub(crate) fn lift<S: Sink>(c: &mut Card, hold: Hold, rule: Rule, st: &mut Step<'_, S>) -> bool {
+    let before = c.status();
+    if !c.holds.lift(hold) {
+        return false;
     }
+    st.emit(rule, Effect::HoldLifted { hold });
+    emit_status(c, before, rule, st);
+    true
+}
 
-    /// Lifts `hold`; false when it was not on.
-    pub(crate) fn lift<S: Sink>(&mut self, hold: Hold, rule: Rule, st: &mut Step<'_, S>) -> bool {
-        let before = self.status();
-        if !self.holds.lift(hold) {
-            return false;
-        }
-        st.emit(rule, Effect::HoldLifted { hold });
-        self.emit_status(before, rule, st);
-        true
-    }
+/// Ends the card: terminal, no holds, nothing scheduled any more.
+pub(crate) fn end<S: Sink>(c: &mut Card, how: Terminal, rule: Rule, st: &mut Step<'_, S>) {
+    let before = c.status();
+    c.terminal = Some(how);
+    c.holds = HoldsOn::NONE;
+    emit_status(c, before, rule, st);
+}
 
-    /// Ends the card: terminal, no holds, nothing scheduled any more.
-    pub(crate) fn end<S: Sink>(&mut self, how: Terminal, rule: Rule, st: &mut Step<'_, S>) {
-        let before = self.status();
-        self.terminal = Some(how);
-        self.holds = HoldsOn::NONE;
-        self.emit_status(before, rule, st);
-    }
-
-    pub(crate) fn emit_status<S: Sink>(
-        &self,
-        before: crate::Status,
-        rule: Rule,
-        st: &mut Step<'_, S>,
-    ) {
-        let after = self.status();
-        if after != before {
-            st.emit(
-                rule,
-                Effect::StatusChanged {
-                    from: before,
-                    to: after,
-                },
-            );
-        }
+pub(crate) fn emit_status<S: Sink>(
+    c: &Card,
+    before: crate::Status,
+    rule: Rule,
+    st: &mut Step<'_, S>,
+) {
+    let after = c.status();
+    if after != before {
+        st.emit(
+            rule,
+            Effect::StatusChanged {
+                from: before,
+                to: after,
+            },
+        );
     }
 }
