@@ -11,17 +11,16 @@ use serde_json::Value;
 use crate::call_restriction::{CallCause, CallRestriction, call_restriction};
 use crate::card::Card;
 use crate::change::{ChangeKind, Discard, Scheduled};
-use crate::expiry::retention_ends;
 use crate::hold::{Hold, Holds, Service, Services, bit_set, named_enum};
 use crate::manual::{Condition, Unmet};
 use crate::manual::{manual_suspend_unmet, resumable};
 use crate::policy::Policy;
 use crate::quota::overage;
 use crate::quota::period_seen_at;
-use crate::refund::Refund;
 use crate::refund::refund;
+use crate::refund::{Refund, RefundAnchors};
 use crate::remedy::{Remedy, Sentence};
-use crate::schedule::{next_due_from, run_due};
+use crate::schedule::{due, run_due};
 use crate::status::Status;
 use crate::time::{Civil, TimeZone, format_instant};
 use crate::{Error, Instant};
@@ -311,6 +310,8 @@ pub struct Assessor<'p> {
     at: Instant,
     /// `at` in the billing calendar (R10.2 counts whole months to and from it).
     at_civil: Civil,
+    /// The policy's settings a [`Prepared`] card's schedule depends on.
+    key: ScheduleKey,
 }
 
 impl<'p> Assessor<'p> {
@@ -324,6 +325,7 @@ impl<'p> Assessor<'p> {
             policy,
             at,
             at_civil: Civil::of(at, policy.timezone),
+            key: ScheduleKey::of(policy),
         })
     }
 
@@ -342,11 +344,29 @@ impl<'p> Assessor<'p> {
     /// # Errors
     /// As [`Card::assess`].
     pub fn assess(&self, card: &Card) -> Result<Assessment, Error> {
+        self.assess_with(card, Schedule::of(card, self.policy))
+    }
+
+    /// Assesses a [`Prepared`] card: as [`Assessor::assess`] of its card, without
+    /// working out again what its preparation did (unless it was prepared under a
+    /// policy with another time zone, retention or dormancy).
+    ///
+    /// # Errors
+    /// As [`Card::assess`].
+    pub fn assess_prepared(&self, card: &Prepared) -> Result<Assessment, Error> {
+        if card.key == self.key {
+            self.assess_with(&card.card, card.schedule)
+        } else {
+            self.assess(&card.card)
+        }
+    }
+
+    /// Assesses `card`, whose schedule under this policy is `schedule`.
+    fn assess_with(&self, card: &Card, schedule: Schedule) -> Result<Assessment, Error> {
         let (p, at) = (self.policy, self.at);
         if let Some(last) = card.clock.filter(|&last| at < last) {
             return Err(Error::OutOfOrder { at, last });
         }
-        let schedule = Schedule::of(card, p);
         if schedule.next.is_some_and(|n| n.at <= at) {
             // Something fell due since the card last changed: settle a copy.
             let mut copy = card.clone();
@@ -357,29 +377,109 @@ impl<'p> Assessor<'p> {
     }
 }
 
+/// A card prepared for assessment under a policy: the card, and what assessing
+/// it needs beyond its facts (its next scheduled change, the end of retention,
+/// the R10.2 anchors in the billing calendar) worked out once. For a fleet kept
+/// in memory and assessed again and again without changing, with
+/// [`Assessor::assess_prepared`]; a card assessed once gains nothing. The card
+/// inside cannot change: take it out with [`Prepared::into_card`] to apply events.
+///
+/// ```
+/// # use iotcard::{parse_instant, Assessor, Card, NewCard, Policy, Prepared};
+/// # let card = Card::new(&NewCard::from_json(r#"{
+/// #   "iccid": "89860012345678901238", "msisdn": "1440012345678",
+/// #   "plan": {"start": "2026-01-01T00:00:00+08:00", "end": "2027-01-01T00:00:00+08:00",
+/// #            "period": "month", "quota_bytes": 1048576, "monthly_fee": 1000}
+/// # }"#)?)?;
+/// let policy = Policy::default();
+/// let fleet: Vec<Prepared> = vec![Prepared::new(card.clone(), &policy)];
+/// for day in ["2026-03-01T00:00:00+08:00", "2026-03-02T00:00:00+08:00"] {
+///     let assessor = Assessor::new(&policy, parse_instant("at", day)?)?;
+///     for c in &fleet {
+///         assert_eq!(assessor.assess_prepared(c)?, assessor.assess(c.card())?);
+///     }
+/// }
+/// # Ok::<(), iotcard::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    card: Card,
+    key: ScheduleKey,
+    schedule: Schedule,
+}
+
+impl Prepared {
+    /// Prepares `card` for assessment under `policy` (or any policy with the
+    /// same time zone, retention and dormancy).
+    pub fn new(card: Card, policy: &Policy) -> Prepared {
+        Prepared {
+            schedule: Schedule::of(&card, policy),
+            key: ScheduleKey::of(policy),
+            card,
+        }
+    }
+
+    /// The card.
+    pub fn card(&self) -> &Card {
+        &self.card
+    }
+
+    /// The card, to change it.
+    pub fn into_card(self) -> Card {
+        self.card
+    }
+}
+
+/// The policy settings a card's [`Schedule`] depends on: one worked out under
+/// one key holds for every policy with the same key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ScheduleKey {
+    offset: i32,
+    retention_months: u32,
+    dormancy_months: Option<u32>,
+}
+
+impl ScheduleKey {
+    fn of(p: &Policy) -> ScheduleKey {
+        ScheduleKey {
+            offset: p.timezone.0.local_minus_utc(),
+            retention_months: p.retention_months,
+            dormancy_months: p.dormancy_months,
+        }
+    }
+}
+
 /// What an assessment needs beyond the card's facts, worked out from them once
-/// per assessment: the next scheduled change, the end of retention, and the
-/// R10.2 anchors in the billing calendar (the last traffic or activation, which
-/// also dates R6.2 dormancy, and the plan's end).
+/// per assessment: the next scheduled change, the end of retention, and for a
+/// live card the R10.2 anchors in the billing calendar.
+#[derive(Clone, Copy, Debug)]
 struct Schedule {
     next: Option<Scheduled>,
     retention_ends: Option<Instant>,
-    unused_since: Option<Civil>,
-    plan_end: Civil,
+    refund_from: Option<RefundAnchors>,
 }
 
 impl Schedule {
     fn of(card: &Card, p: &Policy) -> Schedule {
         let tz = p.timezone;
-        let unused_since = card
-            .last_traffic
-            .or(card.activated_at)
-            .map(|t| Civil::of(t, tz));
+        let (Some(activated), None) = (card.activated_at, card.terminal) else {
+            // Nothing is scheduled and nothing refundable.
+            return Schedule {
+                next: None,
+                retention_ends: None,
+                refund_from: None,
+            };
+        };
+        // The last traffic (or activation) dates both R6.2 dormancy and R10.2.
+        let unused_since = Civil::of(card.last_traffic.unwrap_or(activated), tz);
+        let due = due(card, p, Some(unused_since));
         Schedule {
-            next: next_due_from(card, p, unused_since),
-            retention_ends: retention_ends(card, p),
-            unused_since,
-            plan_end: Civil::of(card.plan.end, tz),
+            next: due.next,
+            retention_ends: due.retention_ends,
+            refund_from: Some(RefundAnchors {
+                unused_since,
+                plan_end: Civil::of(card.plan.end, tz),
+            }),
         }
     }
 }
@@ -440,7 +540,10 @@ fn assess_settled(c: &Card, ctx: &Assessor<'_>, s: &Schedule) -> Result<Assessme
         can,
         manual_suspend_unmet: unmet,
         call_restriction: call_restriction(holds),
-        refund: refund(c, p, ctx.at_civil, s.unused_since, s.plan_end)?,
+        refund: match s.refund_from {
+            Some(from) => refund(c, p, ctx.at_civil, from)?,
+            None => Refund::default(),
+        },
         auto_resume_on_payment: p.auto_resume_on_payment,
     })
 }

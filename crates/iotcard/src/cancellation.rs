@@ -21,7 +21,7 @@ pub(crate) fn cancel<S: Sink>(c: &mut Card, st: &mut Step<'_, S>) {
 pub(crate) fn dormancy_due(c: &Card, p: &Policy, since: Option<Civil>) -> Option<Instant> {
     let months = p.dormancy_months?;
     match since {
-        Some(c) => add_months_civil(c, months, p.timezone),
+        Some(since) => add_months_civil(since, months, p.timezone),
         None => add_months(c.last_traffic.or(c.activated_at)?, months, p.timezone),
     }
 }

@@ -13,7 +13,7 @@ use crate::quota::requota;
 use crate::status::Terminal;
 use crate::step::Step;
 use crate::step::{end, lift, put};
-use crate::time::add_months;
+use crate::time::{Civil, add_months_civil};
 use crate::{Error, Instant};
 
 /// R4.1: when the plan expires: its end, or the activation instant for a card
@@ -23,21 +23,28 @@ pub(crate) fn expiry_instant(c: &Card) -> Option<Instant> {
     Some(c.plan.end.max(activated))
 }
 
-/// R4.2: the end of the current retention (`None` outside retention).
-pub(crate) fn retention_ends(c: &Card, p: &Policy) -> Option<Instant> {
+/// R4.2 and R4.4 in the current retention: when the next number-keeping fee
+/// falls due (if one is left) and when retention ends. `None` outside retention.
+pub(crate) fn retention_dates(c: &Card, p: &Policy) -> Option<RetentionDates> {
     if !c.holds.contains(Hold::Expired) {
         return None;
     }
-    add_months(c.retention?.expired_at, p.retention_months, p.timezone)
+    let r = c.retention?;
+    // One calendar conversion of the expiry instant for both dates.
+    let expired = Civil::of(r.expired_at, p.timezone);
+    Some(RetentionDates {
+        next_fee: (r.fees_due < p.retention_months)
+            .then(|| add_months_civil(expired, r.fees_due, p.timezone))
+            .flatten(),
+        ends: add_months_civil(expired, p.retention_months, p.timezone),
+    })
 }
 
-/// R4.4: when the next number-keeping fee falls due, if one is left.
-pub(crate) fn next_fee_due(c: &Card, p: &Policy) -> Option<Instant> {
-    let r = c.retention?;
-    if !c.holds.contains(Hold::Expired) || r.fees_due >= p.retention_months {
-        return None;
-    }
-    add_months(r.expired_at, r.fees_due, p.timezone)
+/// See [`retention_dates`]; `None` past the calendar's range.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RetentionDates {
+    pub(crate) next_fee: Option<Instant>,
+    pub(crate) ends: Option<Instant>,
 }
 
 /// R4.1: the plan ends; retention starts.

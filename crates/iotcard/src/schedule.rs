@@ -8,7 +8,7 @@
 use crate::cancellation::dormancy_due;
 use crate::card::Card;
 use crate::change::{Cause, ChangeKind, Scheduled, Sink};
-use crate::expiry::{expiry_instant, next_fee_due, retention_ends};
+use crate::expiry::{expiry_instant, retention_dates};
 use crate::hold::Hold;
 use crate::policy::Policy;
 use crate::step::Step;
@@ -18,42 +18,51 @@ use crate::{Error, Instant, cancellation, expiry, maintenance, quota};
 /// The earliest scheduled change, whether due or not. Only activated,
 /// non-terminal cards have any.
 pub(crate) fn next_due(c: &Card, p: &Policy) -> Option<Scheduled> {
-    next_due_from(c, p, None)
+    due(c, p, None).next
 }
 
-/// [`next_due`], given the last traffic (or activation) already in the
-/// billing calendar when known.
-pub(crate) fn next_due_from(
-    c: &Card,
-    p: &Policy,
-    unused_since: Option<Civil>,
-) -> Option<Scheduled> {
+/// What the card's facts schedule: the earliest change, and the end of
+/// retention (which assessing reports) found on the way.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Due {
+    pub(crate) next: Option<Scheduled>,
+    pub(crate) retention_ends: Option<Instant>,
+}
+
+/// [`next_due`] and the end of retention, given the last traffic (or
+/// activation) already in the billing calendar when known.
+pub(crate) fn due(c: &Card, p: &Policy, unused_since: Option<Civil>) -> Due {
+    let mut due = Due {
+        next: None,
+        retention_ends: None,
+    };
     if c.terminal.is_some() || c.activated_at.is_none() {
-        return None;
+        return due;
     }
-    let mut best: Option<Scheduled> = None;
     let mut consider = |at: Option<Instant>, change: ChangeKind| {
         if let Some(at) = at
-            && best.is_none_or(|b| (at, change) < (b.at, b.change))
+            && due.next.is_none_or(|b| (at, change) < (b.at, b.change))
         {
-            best = Some(Scheduled { at, change });
+            due.next = Some(Scheduled { at, change });
         }
     };
     let h = c.holds;
     if h.contains(Hold::OverQuota) {
         consider(c.period.map(|q| q.end), ChangeKind::LiftOverQuota);
     }
-    if h.contains(Hold::Expired) {
-        consider(next_fee_due(c, p), ChangeKind::KeepNumberFee);
-        consider(retention_ends(c, p), ChangeKind::Cancel);
-    } else {
+    let retention = retention_dates(c, p);
+    if let Some(r) = retention {
+        consider(r.next_fee, ChangeKind::KeepNumberFee);
+        consider(r.ends, ChangeKind::Cancel);
+    } else if !h.contains(Hold::Expired) {
         consider(expiry_instant(c), ChangeKind::Expire);
     }
     if h.contains(Hold::Maintenance) {
         consider(h.maintenance_until(), ChangeKind::LiftMaintenance);
     }
     consider(dormancy_due(c, p, unused_since), ChangeKind::DormancyCancel);
-    best
+    due.retention_ends = retention.and_then(|r| r.ends);
+    due
 }
 
 /// Applies one scheduled change at its instant.
