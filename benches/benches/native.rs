@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use iotcard::fleet::{FleetEntry, Start};
-use iotcard::{Assessor, Card, Event, Instant, Policy, add_months, parse_instant};
+use iotcard::{Assessor, Card, Event, Instant, Policy, Prepared, add_months, parse_instant};
 
 struct Fleet {
     policy: Policy,
@@ -44,7 +44,23 @@ fn fleet() -> Fleet {
 fn bench_assess(c: &mut Criterion, f: &Fleet) {
     let mut g = c.benchmark_group("assess");
     g.throughput(Throughput::Elements(f.cards.len() as u64));
+    // A fleet kept in memory and assessed again and again: each card prepared
+    // once (its schedule and calendar anchors worked out), as `Prepared` does.
+    let prepared: Vec<Prepared> = f
+        .cards
+        .iter()
+        .map(|card| Prepared::new(card.clone(), &f.policy))
+        .collect();
     g.bench_function("assessor", |b| {
+        b.iter(|| {
+            let a = Assessor::new(&f.policy, f.at).expect("policy");
+            for card in &prepared {
+                black_box(a.assess_prepared(black_box(card)).expect("assess"));
+            }
+        });
+    });
+    // The same cards as they are: the schedule worked out in every assessment.
+    g.bench_function("assessor_unprepared", |b| {
         b.iter(|| {
             let a = Assessor::new(&f.policy, f.at).expect("policy");
             for card in &f.cards {

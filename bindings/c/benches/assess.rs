@@ -70,9 +70,7 @@ fn bench(c: &mut Criterion) {
     let card = native_card(&policy);
     let at = parse_instant("at", AT).unwrap();
 
-    // The same card and policy through the C API, built by the same events (a
-    // card loaded from its JSON state is not comparable: the core computes its
-    // schedule memo on the first assessment or event).
+    // The same card and policy through the C API, built by the same events.
     let mut c_policy: *mut iotcard_policy = std::ptr::null_mut();
     let mut c_card: *mut iotcard_card = std::ptr::null_mut();
     // SAFETY: valid strings and out pointers; the handles are freed below.

@@ -9,71 +9,70 @@ use crate::change::{Rule, Sink};
 use crate::hold::Hold;
 use crate::policy::Policy;
 use crate::step::Step;
+use crate::step::{lift, put};
 
-impl Card {
-    /// R3.1: the balance is below minus the credit limit.
-    pub(crate) fn below_credit(&self, p: &Policy) -> bool {
-        // credit_limit >= 0 (validated), so the negation cannot overflow.
-        self.balance < -p.credit_limit.max(0)
-    }
+/// R3.1: the balance is below minus the credit limit.
+pub(crate) fn below_credit(c: &Card, p: &Policy) -> bool {
+    // credit_limit >= 0 (validated), so the negation cannot overflow.
+    c.balance < -p.credit_limit.max(0)
+}
 
-    /// R3.3: within credit, but below the low-balance threshold (0 = off).
-    pub(crate) fn low(&self, p: &Policy) -> bool {
-        p.low_balance > 0 && self.balance < p.low_balance && !self.below_credit(p)
-    }
+/// R3.3: within credit, but below the low-balance threshold (0 = off).
+pub(crate) fn low_balance(c: &Card, p: &Policy) -> bool {
+    p.low_balance > 0 && c.balance < p.low_balance && !below_credit(c, p)
+}
 
-    /// Puts the holds the balance calls for (after a charge, or at activation).
-    pub(crate) fn hold_for_balance<S: Sink>(&mut self, p: &Policy, st: &mut Step<'_, S>) {
-        if self.below_credit(p) {
-            self.put(Hold::Arrears, Rule::R3_1, st);
-        } else if self.low(p) {
-            self.put(Hold::LowBalance, Rule::R3_3, st);
-        }
+/// Puts the holds the balance calls for (after a charge, or at activation).
+pub(crate) fn hold_for_balance<S: Sink>(c: &mut Card, p: &Policy, st: &mut Step<'_, S>) {
+    if below_credit(c, p) {
+        put(c, Hold::Arrears, Rule::R3_1, st);
+    } else if low_balance(c, p) {
+        put(c, Hold::LowBalance, Rule::R3_3, st);
     }
+}
 
-    /// R3.1: a charge.
-    pub(crate) fn charge<S: Sink>(
-        &mut self,
-        p: &Policy,
-        amount: i64,
-        st: &mut Step<'_, S>,
-    ) -> Result<(), Error> {
-        self.balance = self.balance.checked_sub(amount).ok_or_else(|| {
-            Error::invalid(
-                "event.amount",
-                amount,
-                format!("would take the balance {} below i64::MIN", self.balance),
-            )
-        })?;
-        self.hold_for_balance(p, st);
-        Ok(())
-    }
+/// R3.1: a charge.
+pub(crate) fn charge<S: Sink>(
+    c: &mut Card,
+    p: &Policy,
+    amount: i64,
+    st: &mut Step<'_, S>,
+) -> Result<(), Error> {
+    c.balance = c.balance.checked_sub(amount).ok_or_else(|| {
+        Error::invalid(
+            "event.amount",
+            amount,
+            format!("would take the balance {} below i64::MIN", c.balance),
+        )
+    })?;
+    hold_for_balance(c, p, st);
+    Ok(())
+}
 
-    /// R3.2/R3.3: a payment.
-    pub(crate) fn payment<S: Sink>(
-        &mut self,
-        p: &Policy,
-        amount: i64,
-        st: &mut Step<'_, S>,
-    ) -> Result<(), Error> {
-        self.balance = self.balance.checked_add(amount).ok_or_else(|| {
-            Error::invalid(
-                "event.amount",
-                amount,
-                format!("would take the balance {} above i64::MAX", self.balance),
-            )
-        })?;
-        if self.activated_at.is_none() {
-            return Ok(());
-        }
-        if p.auto_resume_on_payment && self.balance >= 0 {
-            self.lift(Hold::Arrears, Rule::R3_2, st);
-        }
-        if self.balance >= p.low_balance {
-            self.lift(Hold::LowBalance, Rule::R3_3, st);
-        } else if self.low(p) {
-            self.put(Hold::LowBalance, Rule::R3_3, st);
-        }
-        Ok(())
+/// R3.2/R3.3: a payment.
+pub(crate) fn payment<S: Sink>(
+    c: &mut Card,
+    p: &Policy,
+    amount: i64,
+    st: &mut Step<'_, S>,
+) -> Result<(), Error> {
+    c.balance = c.balance.checked_add(amount).ok_or_else(|| {
+        Error::invalid(
+            "event.amount",
+            amount,
+            format!("would take the balance {} above i64::MAX", c.balance),
+        )
+    })?;
+    if c.activated_at.is_none() {
+        return Ok(());
     }
+    if p.auto_resume_on_payment && c.balance >= 0 {
+        lift(c, Hold::Arrears, Rule::R3_2, st);
+    }
+    if c.balance >= p.low_balance {
+        lift(c, Hold::LowBalance, Rule::R3_3, st);
+    } else if low_balance(c, p) {
+        put(c, Hold::LowBalance, Rule::R3_3, st);
+    }
+    Ok(())
 }

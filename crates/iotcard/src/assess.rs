@@ -9,14 +9,18 @@ use serde::ser::{SerializeStruct, Serializer};
 use serde_json::Value;
 
 use crate::call_restriction::{CallCause, CallRestriction, call_restriction};
-use crate::card::{Card, Memo, ScheduleKey};
+use crate::card::Card;
 use crate::change::{ChangeKind, Discard, Scheduled};
 use crate::hold::{Hold, Holds, Service, Services, bit_set, named_enum};
 use crate::manual::{Condition, Unmet};
+use crate::manual::{manual_suspend_unmet, resumable};
 use crate::policy::Policy;
 use crate::quota::overage;
-use crate::refund::Refund;
+use crate::quota::period_seen_at;
+use crate::refund::refund;
+use crate::refund::{Refund, RefundAnchors};
 use crate::remedy::{Remedy, Sentence};
+use crate::schedule::{due, run_due};
 use crate::status::Status;
 use crate::time::{Civil, TimeZone, format_instant};
 use crate::{Error, Instant};
@@ -334,7 +338,9 @@ impl fmt::Display for Assessment {
 pub struct Assessor<'p> {
     policy: &'p Policy,
     at: Instant,
+    /// `at` in the billing calendar (R10.2 counts whole months to and from it).
     at_civil: Civil,
+    /// The policy's settings a [`Prepared`] card's schedule depends on.
     key: ScheduleKey,
 }
 
@@ -368,122 +374,208 @@ impl<'p> Assessor<'p> {
     /// # Errors
     /// As [`Card::assess`].
     pub fn assess(&self, card: &Card) -> Result<Assessment, Error> {
+        self.assess_with(card, Schedule::of(card, self.policy))
+    }
+
+    /// Assesses a [`Prepared`] card: as [`Assessor::assess`] of its card, without
+    /// working out again what its preparation did (unless it was prepared under a
+    /// policy with another time zone, retention or dormancy).
+    ///
+    /// # Errors
+    /// As [`Card::assess`].
+    pub fn assess_prepared(&self, card: &Prepared) -> Result<Assessment, Error> {
+        if card.key == self.key {
+            self.assess_with(&card.card, card.schedule)
+        } else {
+            self.assess(&card.card)
+        }
+    }
+
+    /// Assesses `card`, whose schedule under this policy is `schedule`.
+    fn assess_with(&self, card: &Card, schedule: Schedule) -> Result<Assessment, Error> {
         let (p, at) = (self.policy, self.at);
         if let Some(last) = card.clock.filter(|&last| at < last) {
             return Err(Error::OutOfOrder { at, last });
         }
-        // A card changed under this policy's schedule settings carries its
-        // schedule; a card loaded from JSON or changed under other settings
-        // gets it computed here.
-        let computed;
-        let memo = if let Some(m) = card.memo_for(self.key) {
-            m
-        } else {
-            computed = card.memo_under(p).0;
-            &computed
-        };
-        if memo.next.is_some_and(|n| n.at <= at) {
+        if schedule.next.is_some_and(|n| n.at <= at) {
             // Something fell due since the card last changed: settle a copy.
             let mut copy = card.clone();
-            copy.run_due(p, at, &mut Discard)?;
-            let memo = copy.memo_under(p).0;
-            return copy.assess_settled(self, &memo);
+            run_due(&mut copy, p, at, &mut Discard)?;
+            return assess_settled(&copy, self, &Schedule::of(&copy, p));
         }
-        card.assess_settled(self, memo)
+        assess_settled(card, self, &schedule)
     }
 }
 
-impl Card {
-    /// Assesses the card at `at` under `policy`: status, holds with since and
-    /// remedy, barred services, balance, usage and overage, keep-number fees, end
-    /// of retention, next scheduled change, allowed actions, call-restriction
-    /// diagnosis and refund. Scheduled changes due by `at` are taken into account
-    /// (the card itself is not changed). Does not allocate. For many cards at one
-    /// instant, [`Assessor`] does the per-instant work once.
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`] when the policy is out of range ([`Policy::validate`]);
-    /// [`Error::OutOfOrder`] when `at` is earlier than the card's clock;
-    /// [`Error::InvalidInput`] when a money figure overflows i64 or a date falls
-    /// beyond the calendar's range.
-    ///
-    /// # Example
-    /// ```
-    /// # use iotcard::{parse_instant, Card, NewCard, Policy, Status};
-    /// let card = Card::new(&NewCard::from_json(r#"{
-    ///   "iccid": "89860012345678901238", "msisdn": "1440012345678",
-    ///   "plan": {"start": "2026-01-01T00:00:00+08:00", "end": "2027-01-01T00:00:00+08:00",
-    ///            "period": "month", "quota_bytes": 1048576, "monthly_fee": 1000}
-    /// }"#)?)?;
-    /// let a = card.assess(&Policy::default(), parse_instant("at", "2026-01-02T00:00:00+08:00")?)?;
-    /// assert_eq!(a.status, Status::Inventory);
-    /// assert!(a.next.is_none());
-    /// # Ok::<(), iotcard::Error>(())
-    /// ```
-    pub fn assess(&self, policy: &Policy, at: Instant) -> Result<Assessment, Error> {
-        Assessor::new(policy, at)?.assess(self)
+/// A card prepared for assessment under a policy: the card, and what assessing
+/// it needs beyond its facts (its next scheduled change, the end of retention,
+/// the R10.2 anchors in the billing calendar) worked out once. For a fleet kept
+/// in memory and assessed again and again without changing, with
+/// [`Assessor::assess_prepared`]; a card assessed once gains nothing. The card
+/// inside cannot change: take it out with [`Prepared::into_card`] to apply events.
+///
+/// ```
+/// # use iotcard::{parse_instant, Assessor, Card, NewCard, Policy, Prepared};
+/// # let card = Card::new(&NewCard::from_json(r#"{
+/// #   "iccid": "89860012345678901238", "msisdn": "1440012345678",
+/// #   "plan": {"start": "2026-01-01T00:00:00+08:00", "end": "2027-01-01T00:00:00+08:00",
+/// #            "period": "month", "quota_bytes": 1048576, "monthly_fee": 1000}
+/// # }"#)?)?;
+/// let policy = Policy::default();
+/// let fleet: Vec<Prepared> = vec![Prepared::new(card.clone(), &policy)];
+/// for day in ["2026-03-01T00:00:00+08:00", "2026-03-02T00:00:00+08:00"] {
+///     let assessor = Assessor::new(&policy, parse_instant("at", day)?)?;
+///     for c in &fleet {
+///         assert_eq!(assessor.assess_prepared(c)?, assessor.assess(c.card())?);
+///     }
+/// }
+/// # Ok::<(), iotcard::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    card: Card,
+    key: ScheduleKey,
+    schedule: Schedule,
+}
+
+impl Prepared {
+    /// Prepares `card` for assessment under `policy` (or any policy with the
+    /// same time zone, retention and dormancy).
+    pub fn new(card: Card, policy: &Policy) -> Prepared {
+        Prepared {
+            schedule: Schedule::of(&card, policy),
+            key: ScheduleKey::of(policy),
+            card,
+        }
     }
 
-    /// The assessment of a card with nothing due at or before `at`.
-    fn assess_settled(&self, ctx: &Assessor<'_>, memo: &Memo) -> Result<Assessment, Error> {
-        let (p, at) = (ctx.policy, ctx.at);
-        let next = memo.next;
-        let live = self.terminal.is_none();
-        let activated = live && self.activated_at.is_some();
-        let q = self.period_seen_at(at);
-        let (overage_bytes, overage_charge) = overage(&self.plan, &q, p)?;
-        let holds = self.holds;
-        let unmet = if activated {
-            self.manual_suspend_unmet(at)
-        } else {
-            Unmet::EMPTY
-        };
-        let mut can = Actions::EMPTY;
-        for (a, ok) in [
-            (Action::Activate, live && self.activated_at.is_none()),
-            (Action::ManualSuspend, activated && unmet.is_empty()),
-            (Action::ManualResume, activated && self.resumable()),
-            (Action::Renew, live),
-            (Action::Rebind, activated),
-            (
-                Action::OperatorRelease,
-                activated && holds.contains(Hold::RestrictedRegion),
-            ),
-            (Action::ReportLost, activated && !holds.contains(Hold::Lost)),
-            (Action::Replace, activated),
-            (Action::Cancel, live),
-        ] {
-            if ok {
-                can.insert(a);
-            }
-        }
-        Ok(Assessment {
-            at,
-            timezone: p.timezone,
-            status: self.status(),
-            holds,
-            since: self.since,
-            barred: if live {
-                holds.barred()
-            } else {
-                Services::ALL_SET
-            },
-            balance: self.balance,
-            usage_bytes: q.usage_bytes,
-            allowance_bytes: u64::try_from(q.allowance(&self.plan)).unwrap_or(u64::MAX),
-            overage_bytes,
-            overage_charge,
-            keep_number_fees: self.retention.map_or(0, |r| r.fees_amount),
-            retention_ends: memo.retention_ends,
-            maintenance_until: self.maintenance_until,
-            next: if live { next } else { None },
-            can,
-            manual_suspend_unmet: unmet,
-            call_restriction: call_restriction(holds),
-            refund: self.refund(p, ctx.at_civil, memo.unused_since, memo.plan_end)?,
-            auto_resume_on_payment: p.auto_resume_on_payment,
-        })
+    /// The card.
+    pub fn card(&self) -> &Card {
+        &self.card
     }
+
+    /// The card, to change it.
+    pub fn into_card(self) -> Card {
+        self.card
+    }
+}
+
+/// The policy settings a card's [`Schedule`] depends on: one worked out under
+/// one key holds for every policy with the same key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ScheduleKey {
+    offset: i32,
+    retention_months: u32,
+    dormancy_months: Option<u32>,
+}
+
+impl ScheduleKey {
+    fn of(p: &Policy) -> ScheduleKey {
+        ScheduleKey {
+            offset: p.timezone.0.local_minus_utc(),
+            retention_months: p.retention_months,
+            dormancy_months: p.dormancy_months,
+        }
+    }
+}
+
+/// What an assessment needs beyond the card's facts, worked out from them once
+/// per assessment: the next scheduled change, the end of retention, and for a
+/// live card the R10.2 anchors in the billing calendar.
+#[derive(Clone, Copy, Debug)]
+struct Schedule {
+    next: Option<Scheduled>,
+    retention_ends: Option<Instant>,
+    refund_from: Option<RefundAnchors>,
+}
+
+impl Schedule {
+    fn of(card: &Card, p: &Policy) -> Schedule {
+        let tz = p.timezone;
+        let (Some(activated), None) = (card.activated_at, card.terminal) else {
+            // Nothing is scheduled and nothing refundable.
+            return Schedule {
+                next: None,
+                retention_ends: None,
+                refund_from: None,
+            };
+        };
+        // The last traffic (or activation) dates both R6.2 dormancy and R10.2.
+        let unused_since = Civil::of(card.last_traffic.unwrap_or(activated), tz);
+        let due = due(card, p, Some(unused_since));
+        Schedule {
+            next: due.next,
+            retention_ends: due.retention_ends,
+            refund_from: Some(RefundAnchors {
+                unused_since,
+                plan_end: Civil::of(card.plan.end, tz),
+            }),
+        }
+    }
+}
+
+/// The assessment of a card with nothing due at or before `at`.
+fn assess_settled(c: &Card, ctx: &Assessor<'_>, s: &Schedule) -> Result<Assessment, Error> {
+    let (p, at) = (ctx.policy, ctx.at);
+    let next = s.next;
+    let live = c.terminal.is_none();
+    let activated = live && c.activated_at.is_some();
+    let q = period_seen_at(c, at);
+    let (overage_bytes, overage_charge) = overage(&c.plan, &q, p)?;
+    let holds = c.holds.set();
+    let unmet = if activated {
+        manual_suspend_unmet(c, at)
+    } else {
+        Unmet::EMPTY
+    };
+    let mut can = Actions::EMPTY;
+    for (a, ok) in [
+        (Action::Activate, live && c.activated_at.is_none()),
+        (Action::ManualSuspend, activated && unmet.is_empty()),
+        (Action::ManualResume, activated && resumable(c)),
+        (Action::Renew, live),
+        (Action::Rebind, activated),
+        (
+            Action::OperatorRelease,
+            activated && holds.contains(Hold::RestrictedRegion),
+        ),
+        (Action::ReportLost, activated && !holds.contains(Hold::Lost)),
+        (Action::Replace, activated),
+        (Action::Cancel, live),
+    ] {
+        if ok {
+            can.insert(a);
+        }
+    }
+    Ok(Assessment {
+        at,
+        timezone: p.timezone,
+        status: c.status(),
+        holds,
+        since: c.holds.since_all(),
+        barred: if live {
+            holds.barred()
+        } else {
+            Services::ALL_SET
+        },
+        balance: c.balance,
+        usage_bytes: q.usage_bytes,
+        allowance_bytes: u64::try_from(q.allowance(&c.plan)).unwrap_or(u64::MAX),
+        overage_bytes,
+        overage_charge,
+        keep_number_fees: c.retention.map_or(0, |r| r.fees_amount),
+        retention_ends: s.retention_ends,
+        maintenance_until: c.holds.maintenance_until(),
+        next: if live { next } else { None },
+        can,
+        manual_suspend_unmet: unmet,
+        call_restriction: call_restriction(holds),
+        refund: match s.refund_from {
+            Some(from) => refund(c, p, ctx.at_civil, from)?,
+            None => Refund::default(),
+        },
+        auto_resume_on_payment: p.auto_resume_on_payment,
+    })
 }
 
 #[cfg(test)]

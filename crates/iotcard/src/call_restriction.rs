@@ -9,6 +9,7 @@ use crate::hold::{Hold, Holds, Service, bit_set, named_enum};
 use crate::ids::Iccid;
 use crate::status::Terminal;
 use crate::step::Step;
+use crate::step::{end, put};
 
 named_enum!(
     /// One cause in the R9.1 diagnosis, in order: most actionable first.
@@ -59,33 +60,30 @@ pub fn call_restriction(holds: Holds) -> CallRestriction {
     d
 }
 
-impl Card {
-    /// R9.2: the card is reported lost.
-    pub(crate) fn report_lost<S: Sink>(&mut self, st: &mut Step<'_, S>) {
-        self.put(Hold::Lost, Rule::R9_2, st);
-    }
+/// R9.2: the card is reported lost.
+pub(crate) fn report_lost<S: Sink>(c: &mut Card, st: &mut Step<'_, S>) {
+    put(c, Hold::Lost, Rule::R9_2, st);
+}
 
-    /// R9.2: the card is replaced by `iccid`; returns the new card, which carries
-    /// over number, plan, balance, binding, usage and every hold but `lost`.
-    pub(crate) fn replace<S: Sink>(
-        &mut self,
-        iccid: Iccid,
-        st: &mut Step<'_, S>,
-    ) -> Result<Card, Error> {
-        if iccid == self.iccid {
-            return Err(Error::invalid(
-                "event.iccid",
-                format!("{:?}", iccid.as_str()),
-                "the new card must have a different ICCID",
-            ));
-        }
-        let mut new = self.clone();
-        new.iccid = iccid;
-        new.holds.remove(Hold::Lost);
-        new.since[Hold::Lost as usize] = crate::Instant::UNIX_EPOCH;
-        new.replaced_by = None;
-        self.replaced_by = Some(iccid);
-        self.end(Terminal::Replaced, Rule::R9_2, st);
-        Ok(new)
+/// R9.2: the card is replaced by `iccid`; returns the new card, which carries
+/// over number, plan, balance, binding, usage and every hold but `lost`.
+pub(crate) fn replace<S: Sink>(
+    c: &mut Card,
+    iccid: Iccid,
+    st: &mut Step<'_, S>,
+) -> Result<Card, Error> {
+    if iccid == c.iccid {
+        return Err(Error::invalid(
+            "event.iccid",
+            format!("{:?}", iccid.as_str()),
+            "the new card must have a different ICCID",
+        ));
     }
+    let mut new = c.clone();
+    new.iccid = iccid;
+    new.holds.lift(Hold::Lost);
+    new.replaced_by = None;
+    c.replaced_by = Some(iccid);
+    end(c, Terminal::Replaced, Rule::R9_2, st);
+    Ok(new)
 }

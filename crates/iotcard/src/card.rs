@@ -3,14 +3,18 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::change::Scheduled;
+use crate::assess::{Assessment, Assessor};
+use crate::change::Change;
 use crate::error::parse_json;
-use crate::hold::{Hold, Holds};
+use crate::event::Event;
+use crate::hold::{Hold, Holds, HoldsOn};
 use crate::ids::{Iccid, Imei, Msisdn};
+use crate::lifecycle::{self, Advanced, Applied};
 use crate::plan::Plan;
 use crate::policy::Policy;
+use crate::schedule;
 use crate::status::{Status, Terminal};
-use crate::time::{Civil, rfc3339};
+use crate::time::rfc3339;
 use crate::{Error, Instant};
 
 /// The current version of the stored card-state JSON.
@@ -82,8 +86,10 @@ pub(crate) struct Retention {
     pub(crate) fees_amount: i64,
 }
 
-/// A card's whole state. Cheap to clone (no heap); operations take `&self` and
-/// return a new card, so a refused event leaves the original as it was.
+/// A card's whole state: only its facts (what happened to it), never anything
+/// worked out from them, so two cards are equal exactly when their stored states
+/// are. Cheap to clone (no heap); operations take `&self` and return a new card,
+/// so a refused event leaves the original as it was.
 ///
 /// Store it between events with [`Card::to_json`] / [`Card::from_json`] (or serde:
 /// it serializes as the same versioned state object).
@@ -100,139 +106,12 @@ pub struct Card {
     pub(crate) terminal: Option<Terminal>,
     /// The latest instant the card has seen (event or advance).
     pub(crate) clock: Option<Instant>,
-    pub(crate) holds: Holds,
-    /// When each hold in `holds` went on (index: `Hold as usize`).
-    pub(crate) since: [Instant; Hold::ALL.len()],
+    /// The holds on, each with when it went on (and the maintenance window's end).
+    pub(crate) holds: HoldsOn,
     pub(crate) period: Option<QuotaPeriod>,
     pub(crate) last_traffic: Option<Instant>,
-    pub(crate) maintenance_until: Option<Instant>,
     pub(crate) retention: Option<Retention>,
     pub(crate) replaced_by: Option<Iccid>,
-    /// What the assess path would otherwise recompute for every card; see
-    /// [`Memo`]. Not part of the card's value: not stored, not compared.
-    pub(crate) memo: Cached<Memo>,
-    /// Calendar conversions of the instants behind the memo, reused while those
-    /// instants and the time zone stay the same.
-    pub(crate) anchors: Cached<Anchors>,
-}
-
-/// A value that is a cache, not part of what it is stored in: any two compare
-/// equal. Keeps `Card`'s equality about the card.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Cached<T>(pub(crate) Option<T>);
-
-impl<T> PartialEq for Cached<T> {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-impl<T> Eq for Cached<T> {}
-
-/// The policy settings the schedule depends on (time zone, retention, dormancy):
-/// a memo made under one key is valid for every policy with the same key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct ScheduleKey {
-    offset: i32,
-    retention_months: u32,
-    dormancy_months: Option<u32>,
-}
-
-impl ScheduleKey {
-    pub(crate) fn of(p: &Policy) -> ScheduleKey {
-        ScheduleKey {
-            offset: p.timezone.0.local_minus_utc(),
-            retention_months: p.retention_months,
-            dormancy_months: p.dormancy_months,
-        }
-    }
-}
-
-/// The card's schedule and calendar anchors under a [`ScheduleKey`], made after
-/// every change to the card (and dropped when a change begins), so that assessing
-/// does one calendar conversion (of the instant assessed) instead of several, and
-/// applying an event does not recompute the schedule to learn that nothing is due.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Memo {
-    pub(crate) key: ScheduleKey,
-    pub(crate) next: Option<Scheduled>,
-    pub(crate) retention_ends: Option<Instant>,
-    /// R10.2 anchors: last traffic (or activation) and plan end, local.
-    pub(crate) unused_since: Option<Civil>,
-    pub(crate) plan_end: Civil,
-}
-
-/// Instants of the card in the billing calendar, with the instants and time zone
-/// they were converted from.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Anchors {
-    offset: i32,
-    unused_src: Option<Instant>,
-    unused: Option<Civil>,
-    end_src: Instant,
-    end: Civil,
-}
-
-impl Card {
-    /// The memo under `p`, computed (reusing the calendar anchors when their
-    /// instants have not changed), and the anchors it used.
-    pub(crate) fn memo_under(&self, p: &Policy) -> (Memo, Anchors) {
-        let tz = p.timezone;
-        let unused_src = self.last_traffic.or(self.activated_at);
-        let offset = tz.0.local_minus_utc();
-        // Each anchor is converted again only when its instant (or the zone) changed:
-        // traffic moves the first, a renewal the second.
-        let kept = self.anchors.0.filter(|a| a.offset == offset);
-        let anchors = Anchors {
-            offset,
-            unused_src,
-            unused: match kept {
-                Some(a) if a.unused_src == unused_src => a.unused,
-                _ => unused_src.map(|t| Civil::of(t, tz)),
-            },
-            end_src: self.plan.end,
-            end: match kept {
-                Some(a) if a.end_src == self.plan.end => a.end,
-                _ => Civil::of(self.plan.end, tz),
-            },
-        };
-        let memo = Memo {
-            key: ScheduleKey::of(p),
-            next: self.next_due_from(p, anchors.unused),
-            retention_ends: self.retention_ends(p),
-            unused_since: anchors.unused,
-            plan_end: anchors.end,
-        };
-        (memo, anchors)
-    }
-
-    /// Recomputes the memo for `p` (after every change to the card).
-    pub(crate) fn refresh_memo(&mut self, p: &Policy) {
-        let (memo, anchors) = self.memo_under(p);
-        self.memo = Cached(Some(memo));
-        self.anchors = Cached(Some(anchors));
-    }
-
-    /// Makes sure the memo describes the card as it is under `p`.
-    pub(crate) fn ensure_memo(&mut self, p: &Policy) {
-        if self.memo_for(ScheduleKey::of(p)).is_none() {
-            self.refresh_memo(p);
-        }
-    }
-
-    /// Prepares a card for fast assessment under `policy`: computes what assessing
-    /// would otherwise recompute on every call (the next scheduled change and the
-    /// calendar anchors of R4.2 and R10.2). Every `apply` and `advance` does this
-    /// already; call it after [`Card::from_json`] when a loaded card will be
-    /// assessed many times without changing. It changes nothing observable.
-    pub fn prepare(&mut self, policy: &Policy) {
-        self.refresh_memo(policy);
-    }
-
-    /// The memo, when it was made under `p`'s schedule settings.
-    pub(crate) fn memo_for(&self, key: ScheduleKey) -> Option<&Memo> {
-        self.memo.0.as_ref().filter(|m| m.key == key)
-    }
 }
 
 impl Card {
@@ -252,15 +131,11 @@ impl Card {
             activated_at: None,
             terminal: None,
             clock: None,
-            holds: Holds::EMPTY,
-            since: [Instant::UNIX_EPOCH; Hold::ALL.len()],
+            holds: HoldsOn::NONE,
             period: None,
             last_traffic: None,
-            maintenance_until: None,
             retention: None,
             replaced_by: None,
-            memo: Cached(None),
-            anchors: Cached(None),
         })
     }
 
@@ -299,15 +174,15 @@ impl Card {
     }
     /// The active holds.
     pub fn holds(&self) -> Holds {
-        self.holds
+        self.holds.set()
     }
     /// When `hold` went on, if it is on.
     pub fn hold_since(&self, hold: Hold) -> Option<Instant> {
-        self.holds.contains(hold).then(|| self.since[hold as usize])
+        self.holds.since(hold)
     }
     /// The status, derived from activation, terminal state and holds.
     pub fn status(&self) -> Status {
-        Status::derive(self.activated_at.is_some(), self.terminal, self.holds)
+        Status::derive(self.activated_at.is_some(), self.terminal, self.holds.set())
     }
     /// For a `replaced` card, the ICCID of the card that replaced it.
     pub fn replaced_by(&self) -> Option<Iccid> {
@@ -333,6 +208,174 @@ impl Card {
     pub fn from_json(json: &str) -> Result<Card, Error> {
         let s: StateJson = parse_json("state", json)?;
         s.try_into()
+    }
+
+    // The three operations ("Lifecycle" in docs/rules.md). Each validates, then
+    // runs the rules: `lifecycle` for an event, `schedule` for the changes time
+    // brings, `assess` for what the card is at an instant.
+
+    /// Applies `event` at `at` under `policy`: first advances to `at` (every
+    /// scheduled change due at or before it), then applies the event, then any
+    /// change that fell due at `at` as a consequence.
+    ///
+    /// # Errors
+    /// Checked in this order, so the same refusal always gets the same code:
+    /// - [`Error::InvalidInput`]: the policy is out of range ([`Policy::validate`]);
+    /// - [`Error::Terminal`]: the card is `cancelled` or `replaced`;
+    /// - [`Error::OutOfOrder`]: `at` is earlier than the card's clock;
+    /// - [`Error::Terminal`]: the card became terminal on the way to `at`;
+    /// - [`Error::NotActivated`]: the event needs an activated card (every event but
+    ///   `activate`, `payment`, `renew` and `cancel`);
+    /// - [`Error::AlreadyActivated`], [`Error::ManualSuspendNotAllowed`],
+    ///   [`Error::ArrearsOutstanding`], [`Error::NothingToLift`]: the event's rule
+    ///   refuses it;
+    /// - [`Error::InvalidInput`]: a bad value (amount ≤ 0, a plan or window that ends
+    ///   before the event, a missing IMEI, an overflow); the event's own values are
+    ///   checked after the three above, its fit with the card's state last.
+    ///
+    /// On error the card is unchanged.
+    ///
+    /// # Example
+    /// ```
+    /// use iotcard::{parse_instant, Card, Event, NewCard, Policy, Status};
+    /// let policy = Policy::default();
+    /// let card = Card::new(&NewCard::from_json(r#"{
+    ///   "iccid": "89860012345678901238", "msisdn": "1440012345678",
+    ///   "plan": {"start": "2026-01-01T00:00:00+08:00", "end": "2027-01-01T00:00:00+08:00",
+    ///            "period": "month", "quota_bytes": 1048576, "monthly_fee": 1000}
+    /// }"#)?)?;
+    /// let at = parse_instant("at", "2026-01-05T10:00:00+08:00")?;
+    /// let imei = Some(iotcard::Imei::parse("490154203237518")?);
+    /// let card = card.apply(&policy, at, &Event::Activate { imei })?.card;
+    /// assert_eq!(card.status(), Status::Active);
+    ///
+    /// // A second activation is refused; the card is unchanged.
+    /// let err = card.apply(&policy, at, &Event::Activate { imei }).unwrap_err();
+    /// assert_eq!(err.code(), "already_activated");
+    /// # Ok::<(), iotcard::Error>(())
+    /// ```
+    pub fn apply(&self, policy: &Policy, at: Instant, event: &Event) -> Result<Applied, Error> {
+        let mut card = self.clone();
+        let mut changes = Vec::new();
+        let replacement = card.apply_in_place(policy, at, event, &mut changes)?;
+        Ok(Applied {
+            card,
+            replacement,
+            changes,
+        })
+    }
+
+    /// [`Card::apply`] in place, appending changes to `changes`: for billing loops
+    /// that keep one card and one change buffer. Returns the replacement card for
+    /// `replace`.
+    ///
+    /// # Errors
+    /// As [`Card::apply`]; on error neither the card nor `changes` is changed.
+    pub fn apply_in_place(
+        &mut self,
+        policy: &Policy,
+        at: Instant,
+        event: &Event,
+        changes: &mut Vec<Change>,
+    ) -> Result<Option<Card>, Error> {
+        // Works on the card itself and puts the copy back on a refusal: one copy
+        // of the card per event instead of two.
+        let mark = changes.len();
+        let before = self.clone();
+        match lifecycle::apply(self, policy, at, event, changes) {
+            Ok(replacement) => Ok(replacement.map(|new| *new)),
+            Err(e) => {
+                *self = before;
+                changes.truncate(mark);
+                Err(e)
+            }
+        }
+    }
+
+    /// Advances the card to `to`, applying every scheduled change due at or before
+    /// it, in order.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when the policy is out of range ([`Policy::validate`]);
+    /// [`Error::OutOfOrder`] when `to` is earlier than the card's clock;
+    /// [`Error::InvalidInput`] when a fee sum overflows or a period falls beyond the
+    /// calendar's range. On error the card is unchanged.
+    ///
+    /// # Example
+    /// ```
+    /// # use iotcard::{parse_instant, Card, ChangeKind, Event, NewCard, Policy};
+    /// # let policy = Policy::default();
+    /// # let card = Card::new(&NewCard::from_json(r#"{
+    /// #   "iccid": "89860012345678901238", "msisdn": "1440012345678",
+    /// #   "plan": {"start": "2026-01-01T00:00:00+08:00", "end": "2026-03-01T00:00:00+08:00",
+    /// #            "period": "month", "quota_bytes": 1048576, "monthly_fee": 1000}
+    /// # }"#)?)?;
+    /// # let imei = Some(iotcard::Imei::parse("490154203237518")?);
+    /// # let card = card.apply(&policy, parse_instant("at", "2026-01-05T10:00:00+08:00")?, &Event::Activate { imei })?.card;
+    /// let later = parse_instant("to", "2026-07-01T00:00:00+08:00")?;
+    /// let done = card.advance(&policy, later)?;
+    /// // expiry, three keep-number fees, then cancellation at the end of retention
+    /// let kinds: Vec<_> = done.changes.iter().filter_map(|c| match c.cause {
+    ///     iotcard::Cause::Scheduled(k) => Some(k), _ => None }).collect();
+    /// assert_eq!(kinds.first(), Some(&ChangeKind::Expire));
+    /// assert_eq!(done.card.status(), iotcard::Status::Cancelled);
+    /// assert!(card.advance(&policy, parse_instant("t", "2025-01-01T00:00:00Z")?).is_err());
+    /// # Ok::<(), iotcard::Error>(())
+    /// ```
+    pub fn advance(&self, policy: &Policy, to: Instant) -> Result<Advanced, Error> {
+        let mut card = self.clone();
+        let mut changes = Vec::new();
+        card.advance_in_place(policy, to, &mut changes)?;
+        Ok(Advanced { card, changes })
+    }
+
+    /// [`Card::advance`] in place, appending changes to `changes`.
+    ///
+    /// # Errors
+    /// As [`Card::advance`]; on error neither the card nor `changes` is changed.
+    pub fn advance_in_place(
+        &mut self,
+        policy: &Policy,
+        to: Instant,
+        changes: &mut Vec<Change>,
+    ) -> Result<(), Error> {
+        policy.validate()?;
+        let mark = changes.len();
+        let before = self.clone();
+        schedule::advance(self, policy, to, changes).inspect_err(|_| {
+            *self = before;
+            changes.truncate(mark);
+        })
+    }
+
+    /// Assesses the card at `at` under `policy`: status, holds with since and
+    /// remedy, barred services, balance, usage and overage, keep-number fees, end
+    /// of retention, next scheduled change, allowed actions, call-restriction
+    /// diagnosis and refund. Scheduled changes due by `at` are taken into account
+    /// (the card itself is not changed). Does not allocate. For many cards at one
+    /// instant, [`Assessor`] does the per-instant work once.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when the policy is out of range ([`Policy::validate`]);
+    /// [`Error::OutOfOrder`] when `at` is earlier than the card's clock;
+    /// [`Error::InvalidInput`] when a money figure overflows i64 or a date falls
+    /// beyond the calendar's range.
+    ///
+    /// # Example
+    /// ```
+    /// # use iotcard::{parse_instant, Card, NewCard, Policy, Status};
+    /// let card = Card::new(&NewCard::from_json(r#"{
+    ///   "iccid": "89860012345678901238", "msisdn": "1440012345678",
+    ///   "plan": {"start": "2026-01-01T00:00:00+08:00", "end": "2027-01-01T00:00:00+08:00",
+    ///            "period": "month", "quota_bytes": 1048576, "monthly_fee": 1000}
+    /// }"#)?)?;
+    /// let a = card.assess(&Policy::default(), parse_instant("at", "2026-01-02T00:00:00+08:00")?)?;
+    /// assert_eq!(a.status, Status::Inventory);
+    /// assert!(a.next.is_none());
+    /// # Ok::<(), iotcard::Error>(())
+    /// ```
+    pub fn assess(&self, policy: &Policy, at: Instant) -> Result<Assessment, Error> {
+        Assessor::new(policy, at)?.assess(self)
     }
 }
 
@@ -369,6 +412,19 @@ struct HoldSince {
     hold: Hold,
     #[serde(with = "rfc3339")]
     since: Instant,
+}
+
+/// The stored holds as the card's [`HoldsOn`] (checked already: each hold once,
+/// `maintenance_until` set exactly when the maintenance hold is on).
+fn holds_on(holds: &[HoldSince], maintenance_until: Option<Instant>) -> HoldsOn {
+    let mut on = HoldsOn::NONE;
+    for h in holds {
+        match (h.hold, maintenance_until) {
+            (Hold::Maintenance, Some(until)) => on.put_maintenance(h.since, until),
+            (hold, _) => on.put(hold, h.since),
+        };
+    }
+    on
 }
 
 impl StateJson {
@@ -453,14 +509,11 @@ impl From<&Card> for StateJson {
             holds: c
                 .holds
                 .iter()
-                .map(|hold| HoldSince {
-                    hold,
-                    since: c.since[hold as usize],
-                })
+                .map(|(hold, since)| HoldSince { hold, since })
                 .collect(),
             period: c.period,
             last_traffic: c.last_traffic,
-            maintenance_until: c.maintenance_until,
+            maintenance_until: c.holds.maintenance_until(),
             retention: c.retention,
             replaced_by: c.replaced_by,
         }
@@ -480,12 +533,10 @@ impl TryFrom<StateJson> for Card {
         }
         s.plan.validate("state.plan")?;
         let mut holds = Holds::EMPTY;
-        let mut since = [Instant::UNIX_EPOCH; Hold::ALL.len()];
         for h in &s.holds {
             if !holds.insert(h.hold) {
                 return Err(Error::invalid("state.holds", h.hold, "listed twice"));
             }
-            since[h.hold as usize] = h.since;
         }
         let bad = |field: &str, why: &str| Err(Error::invalid(field, "…", why));
         if s.activated_at.is_none() && (!holds.is_empty() || s.period.is_some()) {
@@ -531,15 +582,11 @@ impl TryFrom<StateJson> for Card {
             activated_at: s.activated_at,
             terminal: s.terminal,
             clock: s.clock,
-            holds,
-            since,
+            holds: holds_on(&s.holds, s.maintenance_until),
             period: s.period,
             last_traffic: s.last_traffic,
-            maintenance_until: s.maintenance_until,
             retention: s.retention,
             replaced_by: s.replaced_by,
-            memo: Cached(None),
-            anchors: Cached(None),
         })
     }
 }

@@ -228,10 +228,10 @@ impl FleetEntry {
                 continue;
             }
             if let Some(new) = card
-                .apply_unprepared(policy, t.at, &t.event, &mut changes)
+                .apply_in_place(policy, t.at, &t.event, &mut changes)
                 .map_err(|e| (i, e))?
             {
-                replaced.push(std::mem::replace(&mut card, *new));
+                replaced.push(std::mem::replace(&mut card, new));
             }
             changes.clear();
         }

@@ -1,6 +1,9 @@
 //! Holds and services ("Lifecycle" in docs/rules.md): a hold is one active reason why
 //! some services are barred. A card carries a *set* of holds; each hold bars a
-//! fixed set of services.
+//! fixed set of services. A card's holds ([`HoldsOn`]) carry what belongs to
+//! each hold: when it went on, and for maintenance when the window ends.
+
+use crate::Instant;
 
 macro_rules! named_enum {
     ($(#[$doc:meta])* $name:ident, $what:literal { $($(#[$vdoc:meta])* $var:ident = $s:literal),+ $(,)? }) => {
@@ -293,5 +296,120 @@ impl Holds {
     /// Whether any hold in the set bars every service.
     pub const fn any_full(self) -> bool {
         self.0 & Holds::FULL.0 != 0
+    }
+}
+
+/// The holds on a card, each with what belongs to it: when it went on, and for
+/// [`Hold::Maintenance`] when its window ends. One value, so that a hold and its
+/// data go on and come off together.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HoldsOn {
+    set: Holds,
+    /// When each hold in `set` went on (index `Hold as usize`). The entry of a
+    /// hold that is off is the Unix epoch, so that equal sets of holds with equal
+    /// data compare equal and the array copies into [`crate::Assessment::since`].
+    since: [Instant; Hold::ALL.len()],
+    /// The end of the maintenance window while [`Hold::Maintenance`] is on (the
+    /// epoch otherwise).
+    maintenance_until: Instant,
+}
+
+impl HoldsOn {
+    /// No hold.
+    pub(crate) const NONE: HoldsOn = HoldsOn {
+        set: Holds::EMPTY,
+        since: [Instant::UNIX_EPOCH; Hold::ALL.len()],
+        maintenance_until: Instant::UNIX_EPOCH,
+    };
+
+    /// The set of holds that are on.
+    pub(crate) const fn set(&self) -> Holds {
+        self.set
+    }
+
+    /// Whether `hold` is on.
+    pub(crate) const fn contains(&self, hold: Hold) -> bool {
+        self.set.contains(hold)
+    }
+
+    /// When `hold` went on, if it is on.
+    pub(crate) fn since(&self, hold: Hold) -> Option<Instant> {
+        self.set.contains(hold).then(|| self.since[hold as usize])
+    }
+
+    /// When each hold went on (index `Hold as usize`; the epoch for holds that are off).
+    pub(crate) const fn since_all(&self) -> [Instant; Hold::ALL.len()] {
+        self.since
+    }
+
+    /// The end of the maintenance window, while the maintenance hold is on.
+    pub(crate) fn maintenance_until(&self) -> Option<Instant> {
+        self.set
+            .contains(Hold::Maintenance)
+            .then_some(self.maintenance_until)
+    }
+
+    /// The holds that are on, with when each went on.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (Hold, Instant)> + '_ {
+        self.set.iter().map(|h| (h, self.since[h as usize]))
+    }
+
+    /// Puts `hold` on at `since`; false (and nothing changes) when it is already on.
+    /// The maintenance hold goes on with its end, by [`HoldsOn::put_maintenance`].
+    pub(crate) fn put(&mut self, hold: Hold, since: Instant) -> bool {
+        debug_assert!(
+            hold != Hold::Maintenance,
+            "maintenance goes on with its end"
+        );
+        self.insert(hold, since)
+    }
+
+    /// Puts the maintenance hold on at `since` until `until`, or, when it is
+    /// already on, extends its window to `until` if that is later (R8.1:
+    /// overlapping windows extend it). True when the hold went on.
+    pub(crate) fn put_maintenance(&mut self, since: Instant, until: Instant) -> bool {
+        let on = self.insert(Hold::Maintenance, since);
+        self.maintenance_until = if on {
+            until
+        } else {
+            self.maintenance_until.max(until)
+        };
+        on
+    }
+
+    fn insert(&mut self, hold: Hold, since: Instant) -> bool {
+        if !self.set.insert(hold) {
+            return false;
+        }
+        self.since[hold as usize] = since;
+        true
+    }
+
+    /// Lifts `hold` with its data; false when it was not on.
+    pub(crate) fn lift(&mut self, hold: Hold) -> bool {
+        if !self.set.remove(hold) {
+            return false;
+        }
+        self.since[hold as usize] = Instant::UNIX_EPOCH;
+        if hold == Hold::Maintenance {
+            self.maintenance_until = Instant::UNIX_EPOCH;
+        }
+        true
+    }
+}
+
+impl std::fmt::Debug for HoldsOn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut m = f.debug_map();
+        for (hold, since) in self.iter() {
+            match self
+                .maintenance_until()
+                .filter(|_| hold == Hold::Maintenance)
+            {
+                Some(until) => m.entry(&hold, &(since, until)),
+                None => m.entry(&hold, &since),
+            };
+        }
+        m.finish()
     }
 }

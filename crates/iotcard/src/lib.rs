@@ -77,7 +77,7 @@ mod step;
 mod strict;
 mod time;
 
-pub use assess::{Action, Actions, Assessment, Assessor};
+pub use assess::{Action, Actions, Assessment, Assessor, Prepared};
 pub use call_restriction::{CallCause, CallRestriction, call_restriction};
 pub use card::{Card, NewCard, STATE_VERSION};
 pub use change::{Cause, Change, ChangeKind, Discard, Effect, Rule, Scheduled, Sink};

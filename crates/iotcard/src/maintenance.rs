@@ -5,29 +5,27 @@ use crate::card::Card;
 use crate::change::{Rule, Sink};
 use crate::hold::Hold;
 use crate::step::Step;
+use crate::step::{lift, put_maintenance};
 use crate::{Error, Instant};
 
-impl Card {
-    /// R8.1: a maintenance window until `until`; overlapping windows extend it.
-    pub(crate) fn maintenance<S: Sink>(
-        &mut self,
-        until: Instant,
-        st: &mut Step<'_, S>,
-    ) -> Result<(), Error> {
-        if until <= st.at {
-            return Err(Error::invalid(
-                "event.until",
-                until.to_rfc3339(),
-                format!("must be after the event instant {}", st.at.to_rfc3339()),
-            ));
-        }
-        self.maintenance_until = Some(self.maintenance_until.map_or(until, |u| u.max(until)));
-        self.put(Hold::Maintenance, Rule::R8_1, st);
-        Ok(())
+/// R8.1: a maintenance window until `until`; overlapping windows extend it.
+pub(crate) fn maintenance<S: Sink>(
+    c: &mut Card,
+    until: Instant,
+    st: &mut Step<'_, S>,
+) -> Result<(), Error> {
+    if until <= st.at {
+        return Err(Error::invalid(
+            "event.until",
+            until.to_rfc3339(),
+            format!("must be after the event instant {}", st.at.to_rfc3339()),
+        ));
     }
+    put_maintenance(c, until, Rule::R8_1, st);
+    Ok(())
+}
 
-    /// R8.1: the window ended.
-    pub(crate) fn maintenance_over<S: Sink>(&mut self, st: &mut Step<'_, S>) {
-        self.lift(Hold::Maintenance, Rule::R8_1, st);
-    }
+/// R8.1: the window ended.
+pub(crate) fn maintenance_over<S: Sink>(c: &mut Card, st: &mut Step<'_, S>) {
+    lift(c, Hold::Maintenance, Rule::R8_1, st);
 }

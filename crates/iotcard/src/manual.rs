@@ -9,7 +9,9 @@ use crate::card::Card;
 use crate::change::{Rule, Sink};
 use crate::error::HoldName;
 use crate::hold::{Hold, bit_set, named_enum};
+use crate::quota::period_seen_at;
 use crate::step::Step;
+use crate::step::{lift, put};
 use crate::{Error, Instant};
 
 named_enum!(
@@ -55,60 +57,55 @@ impl fmt::Display for Unmet {
     }
 }
 
-impl Card {
-    /// R1.1: every unmet condition for a manual suspension at `at`.
-    pub(crate) fn manual_suspend_unmet(&self, at: Instant) -> Unmet {
-        let mut u = Unmet::EMPTY;
-        if !self.plan.is_valid_at(at) || self.holds.contains(Hold::Expired) {
-            u.insert(Condition::PlanNotValid);
-        }
-        if self.balance < 0 || self.holds.contains(Hold::Arrears) {
-            u.insert(Condition::Arrears);
-        }
-        if self.period_seen_at(at).exceeded(&self.plan) {
-            u.insert(Condition::OverQuota);
-        }
-        if self.holds.contains(Hold::Manual) {
-            u.insert(Condition::AlreadySuspended);
-        }
-        u
+/// R1.1: every unmet condition for a manual suspension at `at`.
+pub(crate) fn manual_suspend_unmet(c: &Card, at: Instant) -> Unmet {
+    let mut u = Unmet::EMPTY;
+    if !c.plan.is_valid_at(at) || c.holds.contains(Hold::Expired) {
+        u.insert(Condition::PlanNotValid);
     }
+    if c.balance < 0 || c.holds.contains(Hold::Arrears) {
+        u.insert(Condition::Arrears);
+    }
+    if period_seen_at(c, at).exceeded(&c.plan) {
+        u.insert(Condition::OverQuota);
+    }
+    if c.holds.contains(Hold::Manual) {
+        u.insert(Condition::AlreadySuspended);
+    }
+    u
+}
 
-    /// R1.1/R1.2: a manual suspension.
-    pub(crate) fn manual_suspend<S: Sink>(&mut self, st: &mut Step<'_, S>) -> Result<(), Error> {
-        let unmet = self.manual_suspend_unmet(st.at);
-        if !unmet.is_empty() {
-            return Err(Error::ManualSuspendNotAllowed { unmet });
-        }
-        self.put(Hold::Manual, Rule::R1_2, st);
-        Ok(())
+/// R1.1/R1.2: a manual suspension.
+pub(crate) fn manual_suspend<S: Sink>(c: &mut Card, st: &mut Step<'_, S>) -> Result<(), Error> {
+    let unmet = manual_suspend_unmet(c, st.at);
+    if !unmet.is_empty() {
+        return Err(Error::ManualSuspendNotAllowed { unmet });
     }
+    put(c, Hold::Manual, Rule::R1_2, st);
+    Ok(())
+}
 
-    /// What a manual resume would lift now: `manual`, and `arrears` once the
-    /// balance is at zero or above.
-    pub(crate) fn resumable(&self) -> bool {
-        self.holds.contains(Hold::Manual)
-            || (self.holds.contains(Hold::Arrears) && self.balance >= 0)
-    }
+/// What a manual resume would lift now: `manual`, and `arrears` once the
+/// balance is at zero or above.
+pub(crate) fn resumable(c: &Card) -> bool {
+    c.holds.contains(Hold::Manual) || (c.holds.contains(Hold::Arrears) && c.balance >= 0)
+}
 
-    /// R1.2/R3.2: a manual resume (人工复机).
-    pub(crate) fn manual_resume<S: Sink>(&mut self, st: &mut Step<'_, S>) -> Result<(), Error> {
-        if !self.resumable() {
-            return Err(if self.holds.contains(Hold::Arrears) {
-                Error::ArrearsOutstanding {
-                    balance: self.balance,
-                }
-            } else {
-                Error::NothingToLift {
-                    event: "manual_resume",
-                    hold: HoldName::ManualOrArrears,
-                }
-            });
-        }
-        self.lift(Hold::Manual, Rule::R1_2, st);
-        if self.balance >= 0 {
-            self.lift(Hold::Arrears, Rule::R3_2, st);
-        }
-        Ok(())
+/// R1.2/R3.2: a manual resume (人工复机).
+pub(crate) fn manual_resume<S: Sink>(c: &mut Card, st: &mut Step<'_, S>) -> Result<(), Error> {
+    if !resumable(c) {
+        return Err(if c.holds.contains(Hold::Arrears) {
+            Error::ArrearsOutstanding { balance: c.balance }
+        } else {
+            Error::NothingToLift {
+                event: "manual_resume",
+                hold: HoldName::ManualOrArrears,
+            }
+        });
     }
+    lift(c, Hold::Manual, Rule::R1_2, st);
+    if c.balance >= 0 {
+        lift(c, Hold::Arrears, Rule::R3_2, st);
+    }
+    Ok(())
 }

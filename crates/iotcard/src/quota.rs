@@ -8,6 +8,7 @@ use crate::hold::Hold;
 use crate::plan::{Period, Plan};
 use crate::policy::Policy;
 use crate::step::Step;
+use crate::step::{lift, put};
 use crate::time::{TimeZone, month_start, year_month};
 use crate::{Error, Instant};
 
@@ -69,125 +70,123 @@ impl QuotaPeriod {
     }
 }
 
-impl Card {
-    /// The quota period at `t`, rolled over lazily: a period that has ended is
-    /// replaced by the one containing `t`, with usage and top-ups at zero.
-    pub(crate) fn roll_period(
-        &mut self,
-        p: &Policy,
-        t: Instant,
-    ) -> Result<&mut QuotaPeriod, Error> {
-        let stale = self.period.is_none_or(|q| t >= q.end);
-        if stale {
-            self.period = Some(QuotaPeriod::at(&self.plan, t, p.timezone)?);
-        }
-        self.period.as_mut().ok_or_else(|| out_of_range(t))
+/// The quota period at `t`, rolled over lazily: a period that has ended is
+/// replaced by the one containing `t`, with usage and top-ups at zero.
+pub(crate) fn roll_period<'c>(
+    c: &'c mut Card,
+    p: &Policy,
+    t: Instant,
+) -> Result<&'c mut QuotaPeriod, Error> {
+    let stale = c.period.is_none_or(|q| t >= q.end);
+    if stale {
+        c.period = Some(QuotaPeriod::at(&c.plan, t, p.timezone)?);
     }
+    c.period.as_mut().ok_or_else(|| out_of_range(t))
+}
 
-    /// The period as seen at `t` without changing the card (usage 0 once it ended).
-    pub(crate) fn period_seen_at(&self, t: Instant) -> QuotaPeriod {
-        match self.period {
-            Some(q) if t < q.end => q,
-            Some(q) => QuotaPeriod {
-                start: q.end,
-                end: q.end,
-                usage_bytes: 0,
-                top_up_bytes: 0,
-            },
-            None => QuotaPeriod {
-                start: t,
-                end: t,
-                usage_bytes: 0,
-                top_up_bytes: 0,
-            },
-        }
+/// The period as seen at `t` without changing the card (usage 0 once it ended).
+pub(crate) fn period_seen_at(c: &Card, t: Instant) -> QuotaPeriod {
+    match c.period {
+        Some(q) if t < q.end => q,
+        Some(q) => QuotaPeriod {
+            start: q.end,
+            end: q.end,
+            usage_bytes: 0,
+            top_up_bytes: 0,
+        },
+        None => QuotaPeriod {
+            start: t,
+            end: t,
+            usage_bytes: 0,
+            top_up_bytes: 0,
+        },
     }
+}
 
-    /// Records traffic in the current period; R2.2 puts `over_quota` with auto-suspend.
-    pub(crate) fn count_usage<S: Sink>(
-        &mut self,
-        p: &Policy,
-        bytes: u64,
-        st: &mut Step<'_, S>,
-    ) -> Result<(), Error> {
-        let plan = self.plan;
-        let q = self.roll_period(p, st.at)?;
-        q.usage_bytes = q.usage_bytes.checked_add(bytes).ok_or_else(|| {
-            Error::invalid(
-                "event.bytes",
-                bytes,
-                format!("usage in the period would exceed {} bytes", u64::MAX),
-            )
-        })?;
-        let exceeded = q.exceeded(&plan);
-        if self.auto_suspend && exceeded {
-            self.put(Hold::OverQuota, Rule::R2_2, st);
-        }
-        Ok(())
+/// Records traffic in the current period; R2.2 puts `over_quota` with auto-suspend.
+pub(crate) fn count_usage<S: Sink>(
+    c: &mut Card,
+    p: &Policy,
+    bytes: u64,
+    st: &mut Step<'_, S>,
+) -> Result<(), Error> {
+    let plan = c.plan;
+    let q = roll_period(c, p, st.at)?;
+    q.usage_bytes = q.usage_bytes.checked_add(bytes).ok_or_else(|| {
+        Error::invalid(
+            "event.bytes",
+            bytes,
+            format!("usage in the period would exceed {} bytes", u64::MAX),
+        )
+    })?;
+    let exceeded = q.exceeded(&plan);
+    if c.auto_suspend && exceeded {
+        put(c, Hold::OverQuota, Rule::R2_2, st);
     }
+    Ok(())
+}
 
-    /// R2.4: a data package adds quota to the current period; back within quota
-    /// lifts `over_quota` at once.
-    pub(crate) fn top_up<S: Sink>(
-        &mut self,
-        p: &Policy,
-        bytes: u64,
-        st: &mut Step<'_, S>,
-    ) -> Result<(), Error> {
-        let plan = self.plan;
-        let q = self.roll_period(p, st.at)?;
-        q.top_up_bytes = q.top_up_bytes.checked_add(bytes).ok_or_else(|| {
-            Error::invalid(
-                "event.bytes",
-                bytes,
-                format!("top-ups in the period would exceed {} bytes", u64::MAX),
-            )
-        })?;
-        if !q.exceeded(&plan) {
-            self.lift(Hold::OverQuota, Rule::R2_4, st);
-        }
-        Ok(())
+/// R2.4: a data package adds quota to the current period; back within quota
+/// lifts `over_quota` at once.
+pub(crate) fn top_up<S: Sink>(
+    c: &mut Card,
+    p: &Policy,
+    bytes: u64,
+    st: &mut Step<'_, S>,
+) -> Result<(), Error> {
+    let plan = c.plan;
+    let q = roll_period(c, p, st.at)?;
+    q.top_up_bytes = q.top_up_bytes.checked_add(bytes).ok_or_else(|| {
+        Error::invalid(
+            "event.bytes",
+            bytes,
+            format!("top-ups in the period would exceed {} bytes", u64::MAX),
+        )
+    })?;
+    if !q.exceeded(&plan) {
+        lift(c, Hold::OverQuota, Rule::R2_4, st);
     }
+    Ok(())
+}
 
-    /// After a renewal replaced the plan: a renewal that keeps the quota period's
-    /// boundaries keeps its usage; one that moves them starts a fresh period, and
-    /// `over_quota` lifts (R2.3: a new quota period has started). Then the hold
-    /// follows the new quota: within it lifts `over_quota` at once (R2.4, as a
-    /// data package does); beyond it, with auto-suspend, puts it on (R2.2).
-    pub(crate) fn requota<S: Sink>(
-        &mut self,
-        p: &Policy,
-        st: &mut Step<'_, S>,
-    ) -> Result<(), Error> {
-        let Some(q) = self.period else {
-            return Ok(());
-        };
-        let fresh = QuotaPeriod::at(&self.plan, st.at, p.timezone)?;
-        if fresh.start != q.start || fresh.end != q.end {
-            self.period = Some(fresh);
-            self.lift(Hold::OverQuota, Rule::R2_3, st);
-            return Ok(());
-        }
-        if q.exceeded(&self.plan) {
-            if self.auto_suspend {
-                self.put(Hold::OverQuota, Rule::R2_2, st);
-            }
-        } else {
-            self.lift(Hold::OverQuota, Rule::R2_4, st);
-        }
-        Ok(())
+/// After a renewal replaced the plan: a renewal that keeps the quota period's
+/// boundaries keeps its usage; one that moves them starts a fresh period, and
+/// `over_quota` lifts (R2.3: a new quota period has started). Then the hold
+/// follows the new quota: within it lifts `over_quota` at once (R2.4, as a
+/// data package does); beyond it, with auto-suspend, puts it on (R2.2).
+pub(crate) fn requota<S: Sink>(
+    c: &mut Card,
+    p: &Policy,
+    st: &mut Step<'_, S>,
+) -> Result<(), Error> {
+    let Some(q) = c.period else {
+        return Ok(());
+    };
+    let fresh = QuotaPeriod::at(&c.plan, st.at, p.timezone)?;
+    if fresh.start != q.start || fresh.end != q.end {
+        c.period = Some(fresh);
+        lift(c, Hold::OverQuota, Rule::R2_3, st);
+        return Ok(());
     }
+    if q.exceeded(&c.plan) {
+        if c.auto_suspend {
+            put(c, Hold::OverQuota, Rule::R2_2, st);
+        }
+    } else {
+        lift(c, Hold::OverQuota, Rule::R2_4, st);
+    }
+    Ok(())
+}
 
-    /// R2.3: the scheduled lift at the start of the next quota period.
-    pub(crate) fn next_quota_period<S: Sink>(
-        &mut self,
-        p: &Policy,
-        st: &mut Step<'_, S>,
-    ) -> Result<(), Error> {
-        self.roll_period(p, st.at)?;
-        self.lift(Hold::OverQuota, Rule::R2_3, st);
-        Ok(())
-    }
+/// R2.3: the scheduled lift at the start of the next quota period.
+pub(crate) fn next_quota_period<S: Sink>(
+    c: &mut Card,
+    p: &Policy,
+    st: &mut Step<'_, S>,
+) -> Result<(), Error> {
+    roll_period(c, p, st.at)?;
+    lift(c, Hold::OverQuota, Rule::R2_3, st);
+    Ok(())
 }
 
 /// R2.5: (overage bytes, overage charge) for a period.

@@ -20,38 +20,38 @@ pub struct Refund {
     pub unused_months: u32,
 }
 
-impl Card {
-    /// R10.2 at `at` (an activated, non-terminal card; zeros otherwise), given
-    /// the local civil times of `at`, of the last traffic (or activation) and of
-    /// the plan's end.
-    pub(crate) fn refund(
-        &self,
-        p: &Policy,
-        at: Civil,
-        unused_since: Option<Civil>,
-        plan_end: Civil,
-    ) -> Result<Refund, Error> {
-        let Some(since) = unused_since else {
-            return Ok(Refund::default());
-        };
-        if self.terminal.is_some() || self.activated_at.is_none() {
-            return Ok(Refund::default());
-        }
-        let unused_months = whole_months_civil(since, at);
-        let left = whole_months_civil(at, plan_end);
-        let estimate = i64::from(left)
-            .checked_mul(self.plan.monthly_fee)
-            .ok_or_else(|| {
-                Error::invalid(
-                    "plan.monthly_fee",
-                    self.plan.monthly_fee,
-                    format!("× {left} months overflows i64"),
-                )
-            })?;
-        Ok(Refund {
-            eligible_to_request: unused_months >= p.refund_unused_months,
-            unused_months,
-            estimate,
-        })
-    }
+/// The instants R10.2 counts months from and to, in the billing calendar.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RefundAnchors {
+    /// The last traffic, or activation if there was none.
+    pub(crate) unused_since: Civil,
+    /// The plan's end.
+    pub(crate) plan_end: Civil,
+}
+
+/// R10.2 at `at` for an activated, non-terminal card (any other card has
+/// nothing to refund: [`Refund::default`]), given `at` and the card's
+/// [`RefundAnchors`] in the billing calendar.
+pub(crate) fn refund(
+    c: &Card,
+    p: &Policy,
+    at: Civil,
+    from: RefundAnchors,
+) -> Result<Refund, Error> {
+    let unused_months = whole_months_civil(from.unused_since, at);
+    let left = whole_months_civil(at, from.plan_end);
+    let estimate = i64::from(left)
+        .checked_mul(c.plan.monthly_fee)
+        .ok_or_else(|| {
+            Error::invalid(
+                "plan.monthly_fee",
+                c.plan.monthly_fee,
+                format!("× {left} months overflows i64"),
+            )
+        })?;
+    Ok(Refund {
+        eligible_to_request: unused_months >= p.refund_unused_months,
+        unused_months,
+        estimate,
+    })
 }

@@ -4,7 +4,7 @@
 use crate::Instant;
 use crate::card::Card;
 use crate::change::{Cause, Change, Effect, Rule, Sink};
-use crate::hold::{Hold, Holds};
+use crate::hold::{Hold, HoldsOn};
 use crate::status::Terminal;
 
 /// The instant and cause of the changes being made, and where they go.
@@ -25,61 +25,72 @@ impl<S: Sink> Step<'_, S> {
     }
 }
 
-impl Card {
-    /// Puts `hold` on (no-op when it is already on), recording it and any status change.
-    pub(crate) fn put<S: Sink>(&mut self, hold: Hold, rule: Rule, st: &mut Step<'_, S>) {
-        if self.holds.contains(hold) {
-            return;
-        }
-        let before = self.status();
-        self.holds.insert(hold);
-        self.since[hold as usize] = st.at;
-        st.emit(rule, Effect::HoldPut { hold });
-        self.emit_status(before, rule, st);
+/// Puts `hold` on (no-op when it is already on), recording it and any status change.
+pub(crate) fn put<S: Sink>(c: &mut Card, hold: Hold, rule: Rule, st: &mut Step<'_, S>) {
+    let before = c.status();
+    if c.holds.put(hold, st.at) {
+        record_put(c, before, hold, rule, st);
     }
+}
 
-    /// Lifts `hold`; false when it was not on.
-    pub(crate) fn lift<S: Sink>(&mut self, hold: Hold, rule: Rule, st: &mut Step<'_, S>) -> bool {
-        if !self.holds.contains(hold) {
-            return false;
-        }
-        let before = self.status();
-        self.holds.remove(hold);
-        // An off hold has no `since` (as `Card::new` and the stored state have it).
-        self.since[hold as usize] = Instant::UNIX_EPOCH;
-        if hold == Hold::Maintenance {
-            self.maintenance_until = None;
-        }
-        st.emit(rule, Effect::HoldLifted { hold });
-        self.emit_status(before, rule, st);
-        true
+/// Puts the maintenance hold on until `until`, or extends the window it is
+/// in (R8.1), recording the hold and any status change when it went on.
+pub(crate) fn put_maintenance<S: Sink>(
+    c: &mut Card,
+    until: Instant,
+    rule: Rule,
+    st: &mut Step<'_, S>,
+) {
+    let before = c.status();
+    if c.holds.put_maintenance(st.at, until) {
+        record_put(c, before, Hold::Maintenance, rule, st);
     }
+}
 
-    /// Ends the card: terminal, no holds, nothing scheduled any more.
-    pub(crate) fn end<S: Sink>(&mut self, how: Terminal, rule: Rule, st: &mut Step<'_, S>) {
-        let before = self.status();
-        self.terminal = Some(how);
-        self.holds = Holds::EMPTY;
-        self.since = [Instant::UNIX_EPOCH; Hold::ALL.len()];
-        self.maintenance_until = None;
-        self.emit_status(before, rule, st);
+fn record_put<S: Sink>(
+    c: &Card,
+    before: crate::Status,
+    hold: Hold,
+    rule: Rule,
+    st: &mut Step<'_, S>,
+) {
+    st.emit(rule, Effect::HoldPut { hold });
+    emit_status(c, before, rule, st);
+}
+
+/// Lifts `hold`; false when it was not on.
+pub(crate) fn lift<S: Sink>(c: &mut Card, hold: Hold, rule: Rule, st: &mut Step<'_, S>) -> bool {
+    let before = c.status();
+    if !c.holds.lift(hold) {
+        return false;
     }
+    st.emit(rule, Effect::HoldLifted { hold });
+    emit_status(c, before, rule, st);
+    true
+}
 
-    pub(crate) fn emit_status<S: Sink>(
-        &self,
-        before: crate::Status,
-        rule: Rule,
-        st: &mut Step<'_, S>,
-    ) {
-        let after = self.status();
-        if after != before {
-            st.emit(
-                rule,
-                Effect::StatusChanged {
-                    from: before,
-                    to: after,
-                },
-            );
-        }
+/// Ends the card: terminal, no holds, nothing scheduled any more.
+pub(crate) fn end<S: Sink>(c: &mut Card, how: Terminal, rule: Rule, st: &mut Step<'_, S>) {
+    let before = c.status();
+    c.terminal = Some(how);
+    c.holds = HoldsOn::NONE;
+    emit_status(c, before, rule, st);
+}
+
+pub(crate) fn emit_status<S: Sink>(
+    c: &Card,
+    before: crate::Status,
+    rule: Rule,
+    st: &mut Step<'_, S>,
+) {
+    let after = c.status();
+    if after != before {
+        st.emit(
+            rule,
+            Effect::StatusChanged {
+                from: before,
+                to: after,
+            },
+        );
     }
 }

@@ -15,8 +15,8 @@ use common::{
     garbage_new_card, garbage_policy, log, new_card, plus, policy, replay, spec,
 };
 use iotcard::{
-    Card, Cause, Change, ChangeKind, Effect, Event, Hold, Holds, Policy, Rule, Service, Status,
-    TimedEvent,
+    Assessor, Card, Cause, Change, ChangeKind, Effect, Event, Hold, Holds, Policy, Prepared, Rule,
+    Service, Status, TimedEvent,
 };
 use proptest::prelude::*;
 
@@ -129,6 +129,37 @@ proptest! {
             }
             (Err(d), Err(s)) => prop_assert_eq!(d.code(), s.code(), "{} / {}", d, s),
             (d, s) => prop_assert!(false, "direct {:?} but split {:?}", d, s),
+        }
+    }
+}
+
+// ------------------------------------------------------------- prepared
+
+proptest! {
+    #![proptest_config(config(REGRESSIONS))]
+
+    /// "A prepared card assesses as its card": at any later instant (scheduled
+    /// changes falling due on the way included), under the policy it was prepared
+    /// under and under another one (other time zone, retention or dormancy), the
+    /// same assessment or the same refusal.
+    #[test]
+    fn prop_prepared_card_assesses_as_its_card(
+        policy in policy(), other in policy(), new in new_card(), log in log(20),
+        l in later()
+    ) {
+        let (_, card) = replay(&policy, &new, &log);
+        let at = l.resolve(&policy, &card, clock(&card));
+        let prepared = Prepared::new(card.clone(), &policy);
+        prop_assert_eq!(prepared.card(), &card);
+        for p in [&policy, &other] {
+            let Ok(assessor) = Assessor::new(p, at) else { continue };
+            let direct = assessor.assess(&card);
+            let via = assessor.assess_prepared(&prepared);
+            match (direct, via) {
+                (Ok(d), Ok(v)) => prop_assert_eq!(d, v),
+                (Err(d), Err(v)) => prop_assert_eq!(d, v),
+                (d, v) => prop_assert!(false, "assess {:?} but assess_prepared {:?}", d, v),
+            }
         }
     }
 }
