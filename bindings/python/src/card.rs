@@ -1,27 +1,70 @@
 //! `Plan`, `Card` and the results of `Card.apply` / `Card.advance`.
 //!
 //! A `Card` is immutable, like the core's: every operation returns a new card and
-//! a refused one leaves the card as it was.
+//! a refused one leaves the card as it was. Constructors hand their arguments to
+//! the core's parsers as JSON fields (`Plan::from_json`, `NewCard::from_json`).
 
-use iotcard::{Card, Change, Hold, Iccid, Msisdn, NewCard, Period, Plan};
+use iotcard::{Card, Change, Hold, NewCard, Period, Plan};
 use pyo3::prelude::*;
 use pyo3::types::{PyTuple, PyType};
 
-use crate::assessment::{PyAssessment, PyChange};
-use crate::convert::{
-    from_json, in_field, instant, int, json_or_mapping, json_text, opt_datetime, parse_own_json,
-    repr_json, string, utc,
-};
-use crate::enums::{PyEnum, frozenset};
+use crate::assessment::{PyAssessment, changes};
+use crate::convert::{Dt, instant, json_or_mapping, json_text, loads, object, repr_json};
+use crate::enums::{Bits, En, PyEnum};
 use crate::errors::to_py_err;
 use crate::event::PyEvent;
 use crate::policy::PyPolicy;
+use crate::value::{Data, data_class, json_hash};
 
-/// A prepaid plan: validity `[start, end)`, data quota per quota period, monthly fee.
-#[pyclass(frozen, eq, module = "iotcard._iotcard", name = "Plan")]
-#[derive(Clone, PartialEq, Debug)]
-pub(crate) struct PyPlan {
-    pub(crate) inner: Plan,
+data_class! {
+    /// A prepaid plan: validity `[start, end)`, data quota per quota period,
+    /// monthly fee.
+    struct PyPlan as "Plan" {
+        /// Start of validity (UTC).
+        start: Dt,
+        /// End of validity, exclusive: the expiry instant (UTC).
+        end: Dt,
+        /// Quota period.
+        period: En<Period>,
+        /// Data quota per quota period, bytes.
+        quota_bytes: u64,
+        /// Monthly fee, minor units.
+        monthly_fee: i64,
+    }
+}
+
+impl From<Plan> for PyPlan {
+    fn from(p: Plan) -> Self {
+        PyPlan {
+            start: Dt::utc(p.start),
+            end: Dt::utc(p.end),
+            period: En(p.period),
+            quota_bytes: p.quota_bytes,
+            monthly_fee: p.monthly_fee,
+        }
+    }
+}
+
+impl PyPlan {
+    /// The core's plan.
+    pub(crate) fn core(&self) -> Plan {
+        Plan {
+            start: self.start.0,
+            end: self.end.0,
+            period: self.period.0,
+            quota_bytes: self.quota_bytes,
+            monthly_fee: self.monthly_fee,
+        }
+    }
+
+    fn parse(text: &str) -> PyResult<Self> {
+        Plan::from_json(text).map(PyPlan::from).map_err(to_py_err)
+    }
+
+    /// The plan's JSON (docs/json.md).
+    pub(crate) fn json(&self) -> String {
+        serde_json::to_string(&self.core()).unwrap_or_default()
+    }
 }
 
 #[pymethods]
@@ -35,130 +78,55 @@ impl PyPlan {
         quota_bytes: &Bound<'_, PyAny>,
         monthly_fee: &Bound<'_, PyAny>,
     ) -> PyResult<Self> {
-        let plan = Plan {
-            start: instant("plan.start", start)?,
-            end: instant("plan.end", end)?,
-            period: Period::extract("plan.period", period)?,
-            quota_bytes: int("plan.quota_bytes", quota_bytes)?,
-            monthly_fee: int("plan.monthly_fee", monthly_fee)?,
-        };
-        plan.validate("plan").map_err(to_py_err)?;
-        Ok(PyPlan { inner: plan })
+        let text = object(
+            "plan",
+            [
+                ("start", start),
+                ("end", end),
+                ("period", period),
+                ("quota_bytes", quota_bytes),
+                ("monthly_fee", monthly_fee),
+            ],
+        )?;
+        Plan::from_json(&text).map(PyPlan::from).map_err(to_py_err)
     }
 
-    /// Start of validity (UTC).
-    #[getter]
-    fn start(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        opt_datetime(py, Some(self.inner.start), utc())
-    }
-    /// End of validity, exclusive: the expiry instant (UTC).
-    #[getter]
-    fn end(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        opt_datetime(py, Some(self.inner.end), utc())
-    }
-    /// Quota period.
-    #[getter]
-    fn period<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.inner.period.to_py(py)
-    }
-    /// Data quota per quota period, bytes.
-    #[getter]
-    fn quota_bytes(&self) -> u64 {
-        self.inner.quota_bytes
-    }
-    /// Monthly fee, minor units.
-    #[getter]
-    fn monthly_fee(&self) -> i64 {
-        self.inner.monthly_fee
+    /// A plan from JSON (`str` or `bytes`), the `plan` object of docs/json.md.
+    #[classmethod]
+    #[pyo3(signature = (data, /))]
+    fn from_json(_cls: &Bound<'_, PyType>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Self::parse(&json_text("plan", data)?)
     }
 
-    /// The plan in the JSON shape of docs/json.md.
+    /// A plan from a dict in the JSON shape (instants may be aware datetimes).
+    #[classmethod]
+    #[pyo3(signature = (data, /))]
+    fn from_dict(_cls: &Bound<'_, PyType>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Self::parse(&json_or_mapping("plan", data)?)
+    }
+
+    /// The plan as JSON.
+    fn to_json(&self) -> String {
+        self.json()
+    }
+
+    /// The plan in the JSON shape of docs/json.md (the keys are the attributes).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        from_json(py, &plan_json(&self.inner))
+        self.dict(py)
     }
 
     fn __repr__(&self) -> String {
-        let p = &self.inner;
-        let t = |t: iotcard::Instant| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
-        format!(
-            "Plan(start='{}', end='{}', period='{}', quota_bytes={}, monthly_fee={})",
-            t(p.start),
-            t(p.end),
-            p.period.name(),
-            p.quota_bytes,
-            p.monthly_fee
-        )
+        self.repr()
     }
 
     fn __reduce__<'py>(
         slf: &Bound<'py, Self>,
     ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
         let py = slf.py();
-        let p = &slf.get().inner;
-        Ok((
-            slf.get_type().into_any(),
-            PyTuple::new(
-                py,
-                [
-                    opt_datetime(py, Some(p.start), utc())?.into_bound(py),
-                    opt_datetime(py, Some(p.end), utc())?.into_bound(py),
-                    p.period.to_py(py)?,
-                    p.quota_bytes.into_pyobject(py)?.into_any(),
-                    p.monthly_fee.into_pyobject(py)?.into_any(),
-                ],
-            )?,
-        ))
+        let p = slf.get();
+        let args = (p.start, p.end, p.period, p.quota_bytes, p.monthly_fee);
+        Ok((slf.get_type().into_any(), args.into_pyobject(py)?))
     }
-}
-
-fn plan_json(p: &Plan) -> serde_json::Value {
-    serde_json::to_value(p).unwrap_or_default()
-}
-
-/// Plans given to the binding: a `Plan` or a mapping in the JSON shape.
-pub(crate) fn extract_plan(field: &str, obj: &Bound<'_, PyAny>) -> PyResult<Plan> {
-    if let Ok(p) = obj.cast::<PyPlan>() {
-        return Ok(p.get().inner);
-    }
-    // The core has no Plan::from_json: go through a renewal event, which
-    // validates the plan with its field path.
-    let text = json_or_mapping(field, obj)?;
-    let event = format!(r#"{{"type":"renew","plan":{text}}}"#);
-    match iotcard::Event::from_json(&event) {
-        Ok(iotcard::Event::Renew { plan }) => Ok(plan),
-        Ok(_) => Err(crate::convert::invalid(field, "…", "not a plan")),
-        Err(e) => Err(to_py_err(rename_event_plan(e, field))),
-    }
-}
-
-fn rename_event_plan(e: iotcard::Error, field: &str) -> iotcard::Error {
-    match e {
-        iotcard::Error::InvalidInput {
-            field: f,
-            value,
-            reason,
-        } => iotcard::Error::InvalidInput {
-            field: f.replacen("event.plan", field, 1),
-            value,
-            reason,
-        },
-        other => other,
-    }
-}
-
-/// The JSON of the binding's own value classes, when `obj` is one (so they can
-/// sit inside dicts given to `from_dict`).
-pub(crate) fn json_of_value_class(obj: &Bound<'_, PyAny>) -> Option<serde_json::Value> {
-    if let Ok(p) = obj.cast::<PyPlan>() {
-        return Some(plan_json(&p.get().inner));
-    }
-    if let Ok(e) = obj.cast::<PyEvent>() {
-        return Some(parse_own_json(&e.get().inner.to_json()));
-    }
-    if let Ok(p) = obj.cast::<PyPolicy>() {
-        return Some(parse_own_json(&p.get().inner.to_json()));
-    }
-    None
 }
 
 /// A card's whole state. Immutable: `apply` and `advance` return new cards.
@@ -172,27 +140,37 @@ pub(crate) struct PyCard {
     pub(crate) inner: Card,
 }
 
+impl PyCard {
+    fn open_json(text: &str) -> PyResult<Self> {
+        NewCard::from_json(text)
+            .and_then(|n| Card::new(&n))
+            .map(PyCard::from)
+            .map_err(to_py_err)
+    }
+}
+
 #[pymethods]
 impl PyCard {
     #[new]
-    #[pyo3(signature = (iccid, msisdn, plan, *, balance = None, auto_suspend = false))]
+    #[pyo3(signature = (iccid, msisdn, plan, *, balance = None, auto_suspend = None))]
     fn new(
         iccid: &Bound<'_, PyAny>,
         msisdn: &Bound<'_, PyAny>,
         plan: &Bound<'_, PyAny>,
         balance: Option<&Bound<'_, PyAny>>,
-        auto_suspend: bool,
+        auto_suspend: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let new = NewCard {
-            iccid: Iccid::parse(&string("card.iccid", iccid)?)
-                .map_err(|e| to_py_err(in_field(e, "card.iccid")))?,
-            msisdn: Msisdn::parse(&string("card.msisdn", msisdn)?)
-                .map_err(|e| to_py_err(in_field(e, "card.msisdn")))?,
-            auto_suspend,
-            balance: balance.map_or(Ok(0), |b| int("card.balance", b))?,
-            plan: extract_plan("card.plan", plan)?,
-        };
-        Card::new(&new).map(PyCard::from).map_err(to_py_err)
+        let none = iccid.py().None().into_bound(iccid.py());
+        Self::open_json(&object(
+            "card",
+            [
+                ("iccid", iccid),
+                ("msisdn", msisdn),
+                ("plan", plan),
+                ("balance", balance.unwrap_or(&none)),
+                ("auto_suspend", auto_suspend.unwrap_or(&none)),
+            ],
+        )?)
     }
 
     /// A new card (in `inventory`) from the docs/json.md `card` JSON (`str`,
@@ -200,11 +178,7 @@ impl PyCard {
     #[classmethod]
     #[pyo3(signature = (data, /))]
     fn open(_cls: &Bound<'_, PyType>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let text = json_or_mapping("card", data)?;
-        NewCard::from_json(&text)
-            .and_then(|n| Card::new(&n))
-            .map(PyCard::from)
-            .map_err(to_py_err)
+        Self::open_json(&json_or_mapping("card", data)?)
     }
 
     /// Loads a state written by `to_json` (`str` or `bytes`).
@@ -230,9 +204,10 @@ impl PyCard {
         self.inner.to_json()
     }
 
-    /// The whole state as a dict (`json.loads(card.to_json())`).
+    /// The whole stored state as a dict (`json.loads(card.to_json())`): the
+    /// state's keys of docs/json.md, not the attributes.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        from_json(py, &parse_own_json(&self.inner.to_json()))
+        loads(py, &self.inner.to_json())
     }
 
     /// Applies `event` at `at`: advances to `at` (every scheduled change due), then
@@ -310,9 +285,7 @@ impl PyCard {
     /// The current plan.
     #[getter]
     fn plan(&self) -> PyPlan {
-        PyPlan {
-            inner: *self.inner.plan(),
-        }
+        PyPlan::from(*self.inner.plan())
     }
     /// Whether auto-suspend was chosen at opening (R2.2).
     #[getter]
@@ -326,28 +299,28 @@ impl PyCard {
     }
     /// When the card was activated (UTC).
     #[getter]
-    fn activated_at(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        opt_datetime(py, self.inner.activated_at(), utc())
+    fn activated_at(&self) -> Option<Dt> {
+        self.inner.activated_at().map(Dt::utc)
     }
     /// The latest instant the card has seen (UTC); earlier events are out of order.
     #[getter]
-    fn clock(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        opt_datetime(py, self.inner.clock(), utc())
+    fn clock(&self) -> Option<Dt> {
+        self.inner.clock().map(Dt::utc)
     }
     /// Last traffic (UTC).
     #[getter]
-    fn last_traffic(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        opt_datetime(py, self.inner.last_traffic(), utc())
+    fn last_traffic(&self) -> Option<Dt> {
+        self.inner.last_traffic().map(Dt::utc)
     }
     /// The active holds (as of the card's clock; `assess` looks ahead).
     #[getter]
-    fn holds<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Ok(frozenset(py, self.inner.holds().iter())?.into_any())
+    fn holds(&self) -> Bits<iotcard::Holds> {
+        Bits(self.inner.holds())
     }
     /// The status (as of the card's clock).
     #[getter]
-    fn status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.inner.status().to_py(py)
+    fn status(&self) -> En<iotcard::Status> {
+        En(self.inner.status())
     }
     /// For a replaced card, the ICCID of its replacement.
     #[getter]
@@ -357,33 +330,31 @@ impl PyCard {
 
     /// When `hold` went on (UTC), or None when it is not on.
     #[pyo3(signature = (hold, /))]
-    fn hold_since(&self, py: Python<'_>, hold: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let h = Hold::extract("hold", hold)?;
-        opt_datetime(py, self.inner.hold_since(h), utc())
+    fn hold_since(&self, hold: &Bound<'_, PyAny>) -> PyResult<Option<Dt>> {
+        Ok(self.inner.hold_since(Hold::extract(hold)?).map(Dt::utc))
     }
 
-    fn __repr__(&self) -> String {
+    fn __hash__(&self) -> u64 {
+        json_hash(&self.inner.to_json())
+    }
+
+    pub(crate) fn __repr__(&self) -> String {
         let c = &self.inner;
         let holds: Vec<_> = c
             .holds()
             .iter()
             .map(|h| repr_json(&h.name().into()))
             .collect();
-        let clock = c.clock().map_or_else(
-            || "None".to_owned(),
-            |t| {
-                repr_json(
-                    &t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-                        .into(),
-                )
-            },
-        );
+        let clock = c
+            .clock()
+            .map(|t| iotcard::format_instant(t, crate::convert::utc()));
         format!(
-            "Card(iccid='{}', status='{}', holds=[{}], balance={}, clock={clock})",
+            "Card(iccid='{}', status='{}', holds=[{}], balance={}, clock={})",
             c.iccid(),
             c.status().name(),
             holds.join(", "),
-            c.balance()
+            c.balance(),
+            repr_json(&clock.into())
         )
     }
 
@@ -399,10 +370,6 @@ impl From<Card> for PyCard {
     fn from(inner: Card) -> Self {
         PyCard { inner }
     }
-}
-
-fn changes_tuple<'py>(py: Python<'py>, changes: &[Change]) -> PyResult<Bound<'py, PyTuple>> {
-    PyTuple::new(py, changes.iter().map(|c| PyChange { inner: *c }))
 }
 
 /// The result of `Card.apply`: the new card, the replacement card (for
@@ -429,7 +396,7 @@ impl PyApplied {
     /// Everything that changed, in order.
     #[getter]
     fn changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        changes_tuple(py, &self.changes)
+        changes(py, &self.changes)
     }
 
     fn __repr__(&self) -> String {
@@ -463,7 +430,7 @@ impl PyAdvanced {
     /// Every scheduled change on the way, in order.
     #[getter]
     fn changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        changes_tuple(py, &self.changes)
+        changes(py, &self.changes)
     }
 
     fn __repr__(&self) -> String {
