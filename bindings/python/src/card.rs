@@ -14,7 +14,7 @@ use crate::enums::{Bits, En, PyEnum};
 use crate::errors::to_py_err;
 use crate::event::PyEvent;
 use crate::policy::PyPolicy;
-use crate::value::{Data, data_class, json_hash};
+use crate::value::{Data, data_class};
 
 data_class! {
     /// A prepaid plan: validity `[start, end)`, data quota per quota period,
@@ -78,17 +78,14 @@ impl PyPlan {
         quota_bytes: &Bound<'_, PyAny>,
         monthly_fee: &Bound<'_, PyAny>,
     ) -> PyResult<Self> {
-        let text = object(
-            "plan",
-            [
-                ("start", start),
-                ("end", end),
-                ("period", period),
-                ("quota_bytes", quota_bytes),
-                ("monthly_fee", monthly_fee),
-            ],
-        )?;
-        Plan::from_json(&text).map(PyPlan::from).map_err(to_py_err)
+        let fields = [
+            ("start", start),
+            ("end", end),
+            ("period", period),
+            ("quota_bytes", quota_bytes),
+            ("monthly_fee", monthly_fee),
+        ];
+        Self::parse(&object("plan", fields.map(|(k, v)| (k, Some(v))))?)
     }
 
     /// A plan from JSON (`str` or `bytes`), the `plan` object of docs/json.md.
@@ -134,7 +131,7 @@ impl PyPlan {
 /// `Card(iccid, msisdn, plan, *, balance=0, auto_suspend=False)` opens a new
 /// card in `inventory`; `Card.open(...)` does the same from the docs/json.md
 /// `card` JSON; `Card.from_json` loads a state written by `to_json`.
-#[pyclass(frozen, eq, module = "iotcard._iotcard", name = "Card")]
+#[pyclass(frozen, eq, hash, module = "iotcard._iotcard", name = "Card")]
 #[derive(Clone, PartialEq, Debug)]
 pub(crate) struct PyCard {
     pub(crate) inner: Card,
@@ -160,17 +157,14 @@ impl PyCard {
         balance: Option<&Bound<'_, PyAny>>,
         auto_suspend: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let none = iccid.py().None().into_bound(iccid.py());
-        Self::open_json(&object(
-            "card",
-            [
-                ("iccid", iccid),
-                ("msisdn", msisdn),
-                ("plan", plan),
-                ("balance", balance.unwrap_or(&none)),
-                ("auto_suspend", auto_suspend.unwrap_or(&none)),
-            ],
-        )?)
+        let fields = [
+            ("iccid", Some(iccid)),
+            ("msisdn", Some(msisdn)),
+            ("plan", Some(plan)),
+            ("balance", balance),
+            ("auto_suspend", auto_suspend),
+        ];
+        Self::open_json(&object("card", fields)?)
     }
 
     /// A new card (in `inventory`) from the docs/json.md `card` JSON (`str`,
@@ -232,9 +226,9 @@ impl PyCard {
             .apply(&policy.get().inner, at, event)
             .map_err(to_py_err)?;
         Ok(PyApplied {
-            card: applied.card,
-            replacement: applied.replacement,
-            changes: applied.changes,
+            card: PyCard::from(applied.card),
+            replacement: applied.replacement.map(PyCard::from),
+            changes: Changes(applied.changes),
         })
     }
 
@@ -247,8 +241,8 @@ impl PyCard {
             .advance(&policy.get().inner, to)
             .map_err(to_py_err)?;
         Ok(PyAdvanced {
-            card: advanced.card,
-            changes: advanced.changes,
+            card: PyCard::from(advanced.card),
+            changes: Changes(advanced.changes),
         })
     }
 
@@ -334,10 +328,6 @@ impl PyCard {
         Ok(self.inner.hold_since(Hold::extract(hold)?).map(Dt::utc))
     }
 
-    fn __hash__(&self) -> u64 {
-        json_hash(&self.inner.to_json())
-    }
-
     pub(crate) fn __repr__(&self) -> String {
         let c = &self.inner;
         let holds: Vec<_> = c
@@ -372,72 +362,90 @@ impl From<Card> for PyCard {
     }
 }
 
-/// The result of `Card.apply`: the new card, the replacement card (for
-/// `replace`), and the audit trail of what changed.
-#[pyclass(frozen, module = "iotcard._iotcard", name = "Applied")]
-pub(crate) struct PyApplied {
-    card: Card,
-    replacement: Option<Card>,
-    changes: Vec<Change>,
+/// Hashed by its state (equal cards write the same state).
+impl std::hash::Hash for PyCard {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.inner.to_json().hash(state);
+    }
+}
+impl Eq for PyCard {}
+
+/// The audit trail as an attribute: a tuple of `Change`s, made when read.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Changes(Vec<Change>);
+
+impl std::hash::Hash for Changes {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        serde_json::to_string(&self.0)
+            .unwrap_or_default()
+            .hash(state);
+    }
 }
 
-#[pymethods]
-impl PyApplied {
-    /// The card after the event.
-    #[getter]
-    fn card(&self) -> PyCard {
-        PyCard::from(self.card.clone())
+impl<'py> IntoPyObject<'py> for Changes {
+    type Target = PyTuple;
+    type Output = Bound<'py, PyTuple>;
+    type Error = PyErr;
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        changes(py, &self.0)
     }
-    /// For `replace`: the new card (the old one is now `replaced`).
-    #[getter]
-    fn replacement(&self) -> Option<PyCard> {
-        self.replacement.clone().map(PyCard::from)
-    }
-    /// Everything that changed, in order.
-    #[getter]
-    fn changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        changes(py, &self.changes)
-    }
+}
 
-    fn __repr__(&self) -> String {
-        let card = PyCard::from(self.card.clone()).__repr__();
-        let replacement = self
-            .replacement
-            .clone()
-            .map_or_else(|| "None".to_owned(), |c| PyCard::from(c).__repr__());
-        format!(
-            "Applied(card={card}, replacement={replacement}, changes=<{} changes>)",
-            self.changes.len()
-        )
-    }
+/// The result of `Card.apply`: the new card, the replacement card (for
+/// `replace`), and the audit trail of what changed.
+#[pyclass(
+    frozen,
+    get_all,
+    eq,
+    hash,
+    module = "iotcard._iotcard",
+    name = "Applied"
+)]
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(crate) struct PyApplied {
+    /// The card after the event.
+    card: PyCard,
+    /// For `replace`: the new card (the old one is now `replaced`).
+    replacement: Option<PyCard>,
+    /// Everything that changed, in order.
+    changes: Changes,
 }
 
 /// The result of `Card.advance`: the card at the instant and every scheduled
 /// change on the way.
-#[pyclass(frozen, module = "iotcard._iotcard", name = "Advanced")]
+#[pyclass(
+    frozen,
+    get_all,
+    eq,
+    hash,
+    module = "iotcard._iotcard",
+    name = "Advanced"
+)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub(crate) struct PyAdvanced {
-    card: Card,
-    changes: Vec<Change>,
+    /// The card at the instant.
+    card: PyCard,
+    /// Every scheduled change on the way, in order.
+    changes: Changes,
+}
+
+#[pymethods]
+impl PyApplied {
+    fn __repr__(&self) -> String {
+        let replacement = self.replacement.as_ref().map(PyCard::__repr__);
+        format!(
+            "Applied(card={}, replacement={}, changes=<{} changes>)",
+            self.card.__repr__(),
+            replacement.as_deref().unwrap_or("None"),
+            self.changes.0.len()
+        )
+    }
 }
 
 #[pymethods]
 impl PyAdvanced {
-    /// The card at the instant.
-    #[getter]
-    fn card(&self) -> PyCard {
-        PyCard::from(self.card.clone())
-    }
-    /// Every scheduled change on the way, in order.
-    #[getter]
-    fn changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        changes(py, &self.changes)
-    }
-
     fn __repr__(&self) -> String {
-        format!(
-            "Advanced(card={}, changes=<{} changes>)",
-            PyCard::from(self.card.clone()).__repr__(),
-            self.changes.len()
-        )
+        let (card, n) = (self.card.__repr__(), self.changes.0.len());
+        format!("Advanced(card={card}, changes=<{n} changes>)")
     }
 }

@@ -224,20 +224,20 @@ pub(crate) fn json_or_mapping(what: &str, data: &Bound<'_, PyAny>) -> PyResult<S
 }
 
 /// JSON text of an object made of `(key, value)` pairs, the values JSON-shaped
-/// Python values; `None` values are left out (the JSON's default). What the typed
-/// constructors give the core's parsers, so that their arguments are checked
-/// exactly as the same fields of `from_dict`.
+/// Python values; absent (or `None`) values are left out (the JSON's default).
+/// What the typed constructors give the core's parsers, so that their arguments
+/// are checked exactly as the same fields of `from_dict`.
 pub(crate) fn object<'a, 'py: 'a>(
     what: &str,
-    fields: impl IntoIterator<Item = (&'a str, &'a Bound<'py, PyAny>)>,
+    fields: impl IntoIterator<Item = (&'a str, Option<&'a Bound<'py, PyAny>>)>,
 ) -> PyResult<String> {
     let mut map = serde_json::Map::new();
     for (key, value) in fields {
-        if !value.is_none() {
-            map.insert(key.to_owned(), to_json(&format!("{what}.{key}"), value)?);
+        if let Some(v) = value.filter(|v| !v.is_none()) {
+            map.insert(key.to_owned(), to_json(&format!("{what}.{key}"), v)?);
         }
     }
-    Ok(serde_json::Value::Object(map).to_string())
+    Ok(Value::Object(map).to_string())
 }
 
 /// A JSON-shaped Python value as JSON: `dict` (str keys), `list`/`tuple`, `str`,

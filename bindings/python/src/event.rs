@@ -32,13 +32,11 @@ impl PyEvent {
     fn of<'py>(
         py: Python<'py>,
         kind: &'static str,
-        fields: &[(&'static str, &Bound<'py, PyAny>)],
+        fields: &[(&'static str, Option<&Bound<'py, PyAny>>)],
     ) -> PyResult<Self> {
         let kind = kind.into_pyobject(py)?.into_any();
-        Self::parse(&object(
-            "event",
-            std::iter::once(("type", &kind)).chain(fields.iter().map(|(k, v)| (*k, *v))),
-        )?)
+        let all = std::iter::once(("type", Some(&kind))).chain(fields.iter().copied());
+        Self::parse(&object("event", all)?)
     }
 }
 
@@ -62,8 +60,7 @@ impl PyEvent {
     #[staticmethod]
     #[pyo3(signature = (imei = None))]
     fn activate(py: Python<'_>, imei: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        let none = py.None().into_bound(py);
-        Self::of(py, "activate", &[("imei", imei.unwrap_or(&none))])
+        Self::of(py, "activate", &[("imei", imei)])
     }
 
     /// R2, R5.2, R7.2: traffic reported by the operator.
@@ -75,37 +72,29 @@ impl PyEvent {
         imei: Option<&Bound<'py, PyAny>>,
         region: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Self> {
-        let none = py.None().into_bound(py);
-        Self::of(
-            py,
-            "usage",
-            &[
-                ("bytes", bytes),
-                ("imei", imei.unwrap_or(&none)),
-                ("region", region.unwrap_or(&none)),
-            ],
-        )
+        let fields = [("bytes", Some(bytes)), ("imei", imei), ("region", region)];
+        Self::of(py, "usage", &fields)
     }
 
     /// R3.1: a charge (minor units, > 0).
     #[staticmethod]
     #[pyo3(signature = (amount, /))]
     fn charge(py: Python<'_>, amount: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Self::of(py, "charge", &[("amount", amount)])
+        Self::of(py, "charge", &[("amount", Some(amount))])
     }
 
     /// R3.2, R3.3: a payment (minor units, > 0).
     #[staticmethod]
     #[pyo3(signature = (amount, /))]
     fn payment(py: Python<'_>, amount: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Self::of(py, "payment", &[("amount", amount)])
+        Self::of(py, "payment", &[("amount", Some(amount))])
     }
 
     /// R2.4: a data package for the current quota period (bytes, > 0).
     #[staticmethod]
     #[pyo3(signature = (bytes, /))]
     fn top_up(py: Python<'_>, bytes: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Self::of(py, "top_up", &[("bytes", bytes)])
+        Self::of(py, "top_up", &[("bytes", Some(bytes))])
     }
 
     /// R1: the customer suspends the card.
@@ -128,28 +117,28 @@ impl PyEvent {
     #[staticmethod]
     #[pyo3(signature = (plan, /))]
     fn renew(py: Python<'_>, plan: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Self::of(py, "renew", &[("plan", plan)])
+        Self::of(py, "renew", &[("plan", Some(plan))])
     }
 
     /// R5.3: bind a new device.
     #[staticmethod]
     #[pyo3(signature = (imei, /))]
     fn rebind(py: Python<'_>, imei: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Self::of(py, "rebind", &[("imei", imei)])
+        Self::of(py, "rebind", &[("imei", Some(imei))])
     }
 
     /// R7.3: the operator lifts a hold only it can lift.
     #[staticmethod]
     #[pyo3(signature = (hold, /))]
     fn operator_release(py: Python<'_>, hold: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Self::of(py, "operator_release", &[("hold", hold)])
+        Self::of(py, "operator_release", &[("hold", Some(hold))])
     }
 
     /// R8.1: a maintenance window from the event's instant until `until`.
     #[staticmethod]
     #[pyo3(signature = (until, /))]
     fn maintenance(py: Python<'_>, until: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Self::of(py, "maintenance", &[("until", until)])
+        Self::of(py, "maintenance", &[("until", Some(until))])
     }
 
     /// R9.2: the card is reported lost.
@@ -164,7 +153,7 @@ impl PyEvent {
     #[staticmethod]
     #[pyo3(signature = (iccid, /))]
     fn replace(py: Python<'_>, iccid: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Self::of(py, "replace", &[("iccid", iccid)])
+        Self::of(py, "replace", &[("iccid", Some(iccid))])
     }
 
     /// R6.1: the customer cancels the card.

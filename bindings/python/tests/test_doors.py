@@ -151,7 +151,9 @@ def test_card_to_dict_is_the_stored_state() -> None:
 
 
 def _values() -> list[object]:
-    return [*_samples(), Card(ICCID, MSISDN, PLAN)]
+    card = Card(ICCID, MSISDN, PLAN)
+    applied = card.apply(Policy(), START + timedelta(days=4), Event.activate(IMEI))
+    return [*_samples(), card, applied, applied.card.advance(Policy(), END + timedelta(days=1))]
 
 
 @pytest.mark.parametrize("i", range(len(_values())), ids=[type(o).__name__ for o in _values()])
