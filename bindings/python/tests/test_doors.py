@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 import inspect
+import json
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -55,8 +56,17 @@ EVENT_DOORS: list[tuple[str, Callable[[Any], object], Callable[[Any], object]]] 
     ("renew.plan.end", lambda v: Event.renew(dict(PLAN, end=v)), lambda v: Event.from_dict({"type": "renew", "plan": dict(PLAN, end=v)})),
 ]
 
+# The event type and field each event door sets, for the JSON text door.
+EVENT_FIELDS = {
+    "charge": ("charge", "amount"), "payment": ("payment", "amount"), "top_up": ("top_up", "bytes"),
+    "activate": ("activate", "imei"), "rebind": ("rebind", "imei"), "replace": ("replace", "iccid"),
+    "operator_release": ("operator_release", "hold"), "maintenance": ("maintenance", "until"),
+    "renew": ("renew", "plan"),
+}
+
 OTHER_DOORS: list[tuple[str, Callable[[Any], object], Callable[[Any], object]]] = [
     ("plan.start", lambda v: Plan(v, END, "month", 1, 1), lambda v: Plan.from_dict(dict(PLAN, start=v, quota_bytes=1, monthly_fee=1))),
+    ("plan.end", lambda v: Plan(START, v, "month", 1, 1), lambda v: Plan.from_dict(dict(PLAN, end=v, quota_bytes=1, monthly_fee=1))),
     ("plan.period", lambda v: Plan(START, END, v, 1, 1), lambda v: Plan.from_dict(dict(PLAN, period=v, quota_bytes=1, monthly_fee=1))),
     ("plan.quota_bytes", lambda v: Plan(START, END, "month", v, 1), lambda v: Plan.from_dict(dict(PLAN, quota_bytes=v, monthly_fee=1))),
     ("plan.monthly_fee", lambda v: Plan(START, END, "month", 1, v), lambda v: Plan.from_dict(dict(PLAN, quota_bytes=1, monthly_fee=v))),
@@ -77,6 +87,10 @@ def test_a_bad_value_raises_the_same_class_through_every_door(
 ) -> None:
     a, b = _raises(lambda: typed(value)), _raises(lambda: from_dict(value))
     assert a == b, f"{name}({value!r}): typed constructor {a}, from_dict {b}"
+    if a is not None and name in EVENT_FIELDS and type(value) is not object and not isinstance(value, datetime):
+        # The third door, JSON text, says the same.
+        text = json.dumps({"type": EVENT_FIELDS[name][0], EVENT_FIELDS[name][1]: value})
+        assert _raises(lambda: Event.from_json(text)) == a
     if a is not None:
         assert a[0] is iotcard.InvalidInput and a[1].startswith(("event.", "plan.", "card.", "policy."))
 

@@ -7,6 +7,11 @@ Conventions of every class:
   constructor (``Event.charge(15.0)``) and ``from_dict``/``from_json`` with the same
   value (``{"type": "charge", "amount": 15.0}``) raise the same class and message.
 - Values are immutable, compare by value and are hashable.
+- Money is ``int`` minor units (fen), data ``int`` bytes. Instants are aware
+  ``datetime``s (a naive one is refused); an assessment's instants come back in the
+  policy's time zone, a card's and the audit trail's in UTC.
+- JSON shapes (``from_json``, ``from_dict``, ``to_json``) are those of docs/json.md;
+  ``from_dict`` also takes aware datetimes and the classes below inside the dict.
 - ``to_dict()`` has one key per attribute, of the same name, with JSON-shaped values
   (instants as RFC 3339 strings, members as their names, sets as lists). The one
   exception is ``Card.to_dict()``: the stored state, which ``Card.from_dict`` reads.
