@@ -2,8 +2,8 @@
 //! events), replayed by the core's `FleetEntry::replay`, the same replay as the
 //! `iotcard assess` command's.
 
-use iotcard::Instant;
 use iotcard::fleet::{FleetEntry, Replayed};
+use iotcard::{Card, Instant};
 use pyo3::prelude::*;
 use pyo3::types::{PyTuple, PyType};
 
@@ -12,6 +12,7 @@ use crate::convert::{Dt, instant, json_or_mapping, json_text};
 use crate::errors::to_py_err;
 use crate::event::PyEvent;
 use crate::policy::PyPolicy;
+use crate::value::json_hash;
 
 /// One line of a fleet file (docs/json.md "fleet line"): `{"card": {...}}` or
 /// `{"state": {...}}`, and `"events": [{"at": ..., "event": {...}}]`.
@@ -75,6 +76,10 @@ impl PyFleetEntry {
         }
     }
 
+    fn __hash__(&self) -> u64 {
+        json_hash(&self.inner.to_json())
+    }
+
     fn __repr__(&self) -> String {
         let start = match &self.inner.start {
             iotcard::fleet::Start::New(n) => format!("card='{}'", n.iccid),
@@ -96,7 +101,8 @@ impl PyFleetEntry {
 }
 
 /// A fleet entry replayed to an instant.
-#[pyclass(frozen, module = "iotcard._iotcard", name = "Replayed")]
+#[pyclass(frozen, eq, module = "iotcard._iotcard", name = "Replayed")]
+#[derive(PartialEq)]
 pub(crate) struct PyReplayed {
     entry: FleetEntry,
     at: Instant,
@@ -141,6 +147,21 @@ impl PyReplayed {
     fn stored<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         let kept = self.entry.stored(self.replayed.clone(), self.at);
         PyTuple::new(py, kept.into_iter().map(|inner| PyFleetEntry { inner }))
+    }
+
+    fn __hash__(&self) -> u64 {
+        let r = &self.replayed;
+        let states: Vec<String> = r
+            .replaced
+            .iter()
+            .chain([&r.card])
+            .map(Card::to_json)
+            .collect();
+        json_hash(&format!(
+            "{}{states:?}{}",
+            self.entry.to_json(),
+            r.later_events
+        ))
     }
 
     fn __repr__(&self) -> String {

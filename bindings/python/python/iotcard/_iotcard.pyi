@@ -582,6 +582,7 @@ class FleetEntry:
         ``iotcard assess`` does. A refused event stops the replay and raises its
         error, with ``event_index`` set."""
     def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
 
 @final
 class Replayed:
@@ -597,6 +598,8 @@ class Replayed:
     def later_events(self) -> int: ...
     def stored(self) -> tuple[FleetEntry, ...]:
         """What to keep for the next run (``iotcard assess --save-states``)."""
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
 
 # Batch.
 
