@@ -228,6 +228,12 @@ static void test_policy(void) {
                  IOTCARD_RESULT_INVALID_INPUT);
     CHECK_LAST_ERROR_HAS("policy.low_balance");
     CHECK_LAST_ERROR_HAS("-1");
+    /* An array is never read by position. */
+    CHECK_RESULT(iotcard_policy_from_json(S("[]"), &p), IOTCARD_RESULT_INVALID_INPUT);
+    CHECK_LAST_ERROR_HAS("must be a JSON object");
+    CHECK_RESULT(iotcard_policy_from_json(S("[\"+08:00\", 3, 99999]"), &p),
+                 IOTCARD_RESULT_INVALID_INPUT);
+    CHECK_LAST_ERROR_HAS("policy");
     CHECK_RESULT(iotcard_policy_from_json(S("{"), &p), IOTCARD_RESULT_INVALID_INPUT);
     CHECK_RESULT(iotcard_policy_from_json("", 0, &p), IOTCARD_RESULT_INVALID_INPUT);
     CHECK_RESULT(iotcard_policy_from_json(S("{\"timezone\": \"\xff\"}"), &p),
@@ -255,6 +261,13 @@ static void test_card_new(void) {
                                   &c),
                  IOTCARD_RESULT_INVALID_INPUT);
     CHECK_LAST_ERROR_HAS("card.iccid");
+    CHECK_RESULT(iotcard_card_new(S("{\"iccid\": \"89860012345678901238\", \"msisdn\": "
+                                    "\"1440012345678\", \"plan\": [\"2026-01-01T00:00:00Z\", "
+                                    "\"2027-01-01T00:00:00Z\", \"month\", 1, 0]}"),
+                                  &c),
+                 IOTCARD_RESULT_INVALID_INPUT);
+    CHECK_LAST_ERROR_HAS("card.plan = [");
+    CHECK_LAST_ERROR_HAS("must be a JSON object");
     CHECK_RESULT(iotcard_card_new(S("{\"iccid\": \"\xc3\x28\"}"), &c), IOTCARD_RESULT_INVALID_UTF8);
     CHECK_RESULT(iotcard_card_new(NULL, 0, &c), IOTCARD_RESULT_NULL_ARGUMENT);
     CHECK_RESULT(iotcard_card_new(S(NEW_CARD), NULL), IOTCARD_RESULT_NULL_ARGUMENT);
@@ -427,6 +440,10 @@ static void test_apply_errors(void) {
     apply_expect(c, p, "2026-01-06T00:00:00+08:00", "{\"type\": \"recharge\"}",
                  IOTCARD_RESULT_INVALID_INPUT);
     apply_expect(c, p, "2026-01-06T00:00:00+08:00", "not json", IOTCARD_RESULT_INVALID_INPUT);
+    /* An event given as an array: refused, the card unchanged. */
+    apply_expect(c, p, "2026-01-06T00:00:00+08:00", "[\"charge\", 100]",
+                 IOTCARD_RESULT_INVALID_INPUT);
+    CHECK_LAST_ERROR_HAS("must be a JSON object");
     CHECK_RESULT(iotcard_card_apply(c, p, INT64_MAX, S("{\"type\": \"cancel\"}"), &repl, NULL),
                  IOTCARD_RESULT_INVALID_INPUT);
     CHECK_LAST_ERROR_HAS("at_ms = 9223372036854775807");

@@ -207,3 +207,16 @@ def test_zoneinfo_datetimes_are_accepted() -> None:
     except zoneinfo.ZoneInfoNotFoundError:
         pytest.skip("no time zone database")
     assert new_card().assess(Policy(), datetime(2026, 3, 1, tzinfo=shanghai)).at == at(1, 3)
+
+
+def test_an_array_is_never_read_as_an_object() -> None:
+    for text in ("[]", '["+08:00", 3, 99999]'):
+        with pytest.raises(iotcard.InvalidInput, match="must be a JSON object"):
+            Policy.from_json(text)
+    with pytest.raises(iotcard.InvalidInput, match="must be a JSON object"):
+        Event.from_json('["charge", 100]')
+    plan = [START, END, "month", 1, 0]
+    with pytest.raises(iotcard.InvalidInput, match=r"event\.plan.*must be a JSON object"):
+        Event.from_dict({"type": "renew", "plan": plan})
+    with pytest.raises(iotcard.InvalidInput, match=r"card\.plan.*must be a JSON object"):
+        Card.open({"iccid": ICCID, "msisdn": MSISDN, "plan": plan})

@@ -50,8 +50,8 @@ pub(crate) fn run(paths: &[PathBuf], verbose: bool) -> ExitCode {
         eprintln!("unreadable: {u}");
     }
     if files.is_empty() && unreadable.is_empty() {
+        // No closing line: `0 passed, 0 failed` would read as a clean run.
         eprintln!("iotcard test: no scenario file (*.json) found in the paths given");
-        println!("0 passed, 0 failed");
         return ExitCode::from(2);
     }
     // CI systems read this line: a file that could not be read did not pass.

@@ -121,6 +121,11 @@ fn no_scenario_file_found_is_exit_2() {
     let out = iotcard(&["test", dir.to_str().unwrap_or_default()], None);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
     assert!(
+        !text(&out.stdout).contains("0 failed"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
         text(&out.stderr).contains("no scenario file"),
         "{}",
         text(&out.stderr)
@@ -432,4 +437,52 @@ fn saved_states_plus_later_events_assess_as_the_whole_log() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--save-states no/such/dir/s.jsonl"));
     std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
+#[test]
+fn an_array_policy_or_nested_array_is_refused_naming_the_field() {
+    let dir = std::env::temp_dir().join(format!("iotcard-cli-arrays-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let fleet = std::fs::read_to_string(root().join("examples/fleet.jsonl")).expect("fleet");
+    let first = fleet.lines().next().expect("a line");
+    for policy in [
+        "[]",
+        r#"["+08:00", 3, 99999]"#,
+        r#"{"restricted_regions": {}}"#,
+    ] {
+        let file = dir.join("policy.json");
+        std::fs::write(&file, policy).expect("write");
+        let out = iotcard(
+            &[
+                "assess",
+                "-",
+                "--at",
+                AT,
+                "--policy",
+                file.to_str().unwrap_or_default(),
+            ],
+            Some(first),
+        );
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{policy}: {stderr}");
+        assert!(stderr.contains("policy"), "{policy}: {stderr}");
+        if policy.starts_with('[') {
+            assert!(
+                stderr.contains("must be a JSON object"),
+                "{policy}: {stderr}"
+            );
+        }
+    }
+    // A card whose plan is an array: the line is skipped, the field named.
+    let line = r#"{"card": {"iccid": "89860012345678901238", "msisdn": "1440012345678",
+        "plan": ["2026-01-01T00:00:00+08:00", "2027-01-01T00:00:00+08:00", "month", 1, 0]}}"#
+        .replace('\n', " ");
+    let out = iotcard(&["assess", "-", "--at", AT], Some(&line));
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("line 1: invalid input: entry.card.plan = […]: must be a JSON object"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -371,6 +371,66 @@ struct HoldSince {
     since: Instant,
 }
 
+impl StateJson {
+    /// The clock is the latest instant the card has seen (every event advances it
+    /// first): activation, every hold, traffic record and expiry happened at or
+    /// before it, traffic after activation, and a card with no clock has seen
+    /// nothing. A state that breaks this could not have been written by this
+    /// library, and would take events from before its own activation.
+    fn check_clock(&self) -> Result<(), Error> {
+        let show = |t: Instant| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+        let Some(clock) = self.clock else {
+            let seen = [
+                ("state.activated_at", self.activated_at.is_some()),
+                ("state.terminal", self.terminal.is_some()),
+                ("state.last_traffic", self.last_traffic.is_some()),
+                ("state.retention", self.retention.is_some()),
+            ];
+            return match seen.iter().find(|(_, set)| *set) {
+                Some((field, _)) => Err(Error::invalid(
+                    "state.clock",
+                    "null",
+                    format!("null, but {field} is set (a card with no clock has seen no event)"),
+                )),
+                None => Ok(()),
+            };
+        };
+        let after_clock = |field: String, t: Instant| {
+            if t > clock {
+                Err(Error::invalid(field, show(t), "after state.clock"))
+            } else {
+                Ok(())
+            }
+        };
+        if let Some(activated) = self.activated_at
+            && clock < activated
+        {
+            return Err(Error::invalid(
+                "state.clock",
+                show(clock),
+                "before state.activated_at",
+            ));
+        }
+        for h in &self.holds {
+            after_clock(format!("state.holds.{}.since", h.hold), h.since)?;
+        }
+        if let Some(t) = self.last_traffic {
+            after_clock("state.last_traffic".to_owned(), t)?;
+            if self.activated_at.is_none_or(|a| t < a) {
+                return Err(Error::invalid(
+                    "state.last_traffic",
+                    show(t),
+                    "before state.activated_at (traffic needs an activated card)",
+                ));
+            }
+        }
+        if let Some(r) = self.retention {
+            after_clock("state.retention.expired_at".to_owned(), r.expired_at)?;
+        }
+        Ok(())
+    }
+}
+
 impl From<Card> for StateJson {
     fn from(c: Card) -> Self {
         StateJson::from(&c)
@@ -440,6 +500,12 @@ impl TryFrom<StateJson> for Card {
         if s.terminal.is_some() && !holds.is_empty() {
             return bad("state.holds", "a terminal card carries no holds");
         }
+        if s.replaced_by.is_some() != (s.terminal == Some(Terminal::Replaced)) {
+            return bad(
+                "state.replaced_by",
+                "must be set exactly when state.terminal is `replaced`",
+            );
+        }
         if holds.contains(Hold::Maintenance) != s.maintenance_until.is_some() {
             return bad(
                 "state.maintenance_until",
@@ -449,39 +515,7 @@ impl TryFrom<StateJson> for Card {
         if holds.contains(Hold::Expired) && s.retention.is_none() {
             return bad("state.retention", "null while the expired hold is on");
         }
-        // The clock is the latest instant the card has seen: activation and every
-        // hold and traffic record happened at or before it.
-        if let Some(activated) = s.activated_at {
-            match s.clock {
-                None => return bad("state.clock", "null on an activated card"),
-                Some(clock) if clock < activated => {
-                    return Err(Error::invalid(
-                        "state.clock",
-                        clock.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-                        "before state.activated_at",
-                    ));
-                }
-                Some(_) => {}
-            }
-        }
-        if let Some(clock) = s.clock {
-            if let Some(h) = s.holds.iter().find(|h| h.since > clock) {
-                return Err(Error::invalid(
-                    format!("state.holds.{}.since", h.hold),
-                    h.since.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-                    "after state.clock",
-                ));
-            }
-            if let Some(t) = s.last_traffic
-                && t > clock
-            {
-                return Err(Error::invalid(
-                    "state.last_traffic",
-                    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-                    "after state.clock",
-                ));
-            }
-        }
+        s.check_clock()?;
         if let Some(p) = s.period
             && p.end <= p.start
         {

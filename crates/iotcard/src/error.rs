@@ -6,6 +6,7 @@ use crate::Instant;
 use crate::hold::Hold;
 use crate::manual::Unmet;
 use crate::status::Status;
+use crate::strict::{NOT_AN_OBJECT, Strict};
 
 /// Everything that can go wrong in iotcard.
 ///
@@ -184,12 +185,23 @@ impl Error {
             field.push_str(&inner_field);
             reason = msg;
         }
+        if reason.starts_with(NOT_AN_OBJECT) {
+            return Error::InvalidInput {
+                field,
+                value: "[…]".to_owned(),
+                reason: NOT_AN_OBJECT.to_owned(),
+            };
+        }
         // A repeated key: name it, as a path below the object that repeats it.
         let duplicate = reason
             .strip_prefix("duplicate field `")
             .and_then(|rest| rest.split_once('`'))
             .map(|(name, _)| name.to_owned());
         if let Some(name) = duplicate {
+            // A map's key that fails leaves an unknown segment (`?`) in the path.
+            if let Some(parent) = field.strip_suffix(".?") {
+                field.truncate(parent.len());
+            }
             field.push('.');
             field.push_str(&name);
             return Error::InvalidInput {
@@ -290,13 +302,17 @@ pub(crate) fn parse_json_limited<'de, T: serde::Deserialize<'de>>(
         ));
     }
     // Valid input takes the fast path; only a failure is parsed again with path
-    // tracking, which costs about a third more, to name the failing field.
-    if let Ok(value) = serde_json::from_str(json) {
+    // tracking, which costs about a third more, to name the failing field. Both
+    // read through `Strict`, which refuses an array in place of a nested object.
+    let mut de = serde_json::Deserializer::from_str(json);
+    if let Ok(value) = T::deserialize(Strict(&mut de))
+        && de.end().is_ok()
+    {
         return Ok(value);
     }
     let mut de = serde_json::Deserializer::from_str(json);
-    let value: T =
-        serde_path_to_error::deserialize(&mut de).map_err(|e| Error::from_json(what, &e))?;
+    let value: T = serde_path_to_error::deserialize(Strict(&mut de))
+        .map_err(|e| Error::from_json(what, &e))?;
     de.end()
         .map_err(|e| Error::invalid(what, "…", e.to_string()))?;
     Ok(value)

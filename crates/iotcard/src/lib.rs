@@ -73,6 +73,7 @@ pub mod scenario;
 mod schedule;
 mod status;
 mod step;
+mod strict;
 mod time;
 
 pub use assess::{Action, Actions, Assessment, Assessor};
