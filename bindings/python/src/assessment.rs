@@ -7,7 +7,7 @@ use iotcard::{
     Rule, Scheduled, Services, Status, Unmet,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::{PyDict, PyString, PyTuple};
 
 use crate::convert::{Dt, loads};
 use crate::enums::{Bits, En, PyEnum};
@@ -172,12 +172,13 @@ impl PyAssessment {
         json_hash(&self.inner.to_json())
     }
 
-    fn __repr__(&self) -> String {
-        let v = self.inner.to_json_value();
-        crate::convert::repr_fields(
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let d = self.to_dict(py)?;
+        let keys = ["at", "status", "holds", "balance", "next"];
+        let items = keys.map(|k| Ok((PyString::new(py, k).into_any(), d.get_item(k)?)));
+        crate::convert::repr_items(
             "Assessment",
-            &v,
-            &["at", "status", "holds", "balance", "next"],
+            items.into_iter().collect::<PyResult<Vec<_>>>()?,
         )
     }
 }
@@ -311,8 +312,8 @@ macro_rules! data_methods {
             fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
                 self.dict(py)
             }
-            fn __repr__(&self) -> String {
-                self.repr()
+            fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+                self.repr(py)
             }
         }
     )*};

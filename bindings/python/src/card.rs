@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyTuple, PyType};
 
 use crate::assessment::{PyAssessment, changes};
-use crate::convert::{Dt, instant, json_or_mapping, json_text, loads, object, repr_json};
+use crate::convert::{Dt, instant, json_or_mapping, json_text, loads, object};
 use crate::enums::{Bits, En, PyEnum};
 use crate::errors::to_py_err;
 use crate::event::PyEvent;
@@ -112,8 +112,8 @@ impl PyPlan {
         self.dict(py)
     }
 
-    fn __repr__(&self) -> String {
-        self.repr()
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        self.repr(py)
     }
 
     fn __reduce__<'py>(
@@ -329,22 +329,19 @@ impl PyCard {
     }
 
     pub(crate) fn __repr__(&self) -> String {
+        // Every value here is digits, a name or an instant: nothing to escape.
         let c = &self.inner;
-        let holds: Vec<_> = c
-            .holds()
-            .iter()
-            .map(|h| repr_json(&h.name().into()))
-            .collect();
-        let clock = c
-            .clock()
-            .map(|t| iotcard::format_instant(t, crate::convert::utc()));
+        let holds: Vec<_> = c.holds().iter().map(|h| format!("'{h}'")).collect();
+        let clock = c.clock().map_or_else(
+            || "None".to_owned(),
+            |t| format!("'{}'", iotcard::format_instant(t, crate::convert::utc())),
+        );
         format!(
-            "Card(iccid='{}', status='{}', holds=[{}], balance={}, clock={})",
+            "Card(iccid='{}', status='{}', holds=[{}], balance={}, clock={clock})",
             c.iccid(),
-            c.status().name(),
+            c.status(),
             holds.join(", "),
             c.balance(),
-            repr_json(&clock.into())
         )
     }
 

@@ -347,33 +347,15 @@ pub(crate) fn loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyA
         .call_method1(pyo3::intern!(py, "loads"), (text,))
 }
 
-/// `repr()`-style rendering of a JSON value: strings quoted, lists in brackets.
-pub(crate) fn repr_json(v: &Value) -> String {
-    match v {
-        Value::Null => "None".to_owned(),
-        Value::Bool(true) => "True".to_owned(),
-        Value::Bool(false) => "False".to_owned(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
-        Value::Array(a) => format!(
-            "[{}]",
-            a.iter().map(repr_json).collect::<Vec<_>>().join(", ")
-        ),
-        Value::Object(m) => format!(
-            "{{{}}}",
-            m.iter()
-                .map(|(k, x)| format!("'{k}': {}", repr_json(x)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
-
-/// `Name(key=value, ...)` from a JSON object, for the keys `keys`, in their order.
-pub(crate) fn repr_fields(name: &str, v: &Value, keys: &[&str]) -> String {
-    let fields: Vec<String> = keys
-        .iter()
-        .map(|k| format!("{k}={}", repr_json(v.get(k).unwrap_or(&Value::Null))))
-        .collect();
-    format!("{name}({})", fields.join(", "))
+/// `Name(key=value, ...)`, each value as Python writes it (`repr`): the reprs of the
+/// value classes, made from their `to_dict()` items.
+pub(crate) fn repr_items<'py>(
+    name: &str,
+    items: impl IntoIterator<Item = (Bound<'py, PyAny>, Bound<'py, PyAny>)>,
+) -> PyResult<String> {
+    let fields = items
+        .into_iter()
+        .map(|(k, v)| Ok(format!("{k}={}", v.repr()?)))
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok(format!("{name}({})", fields.join(", ")))
 }

@@ -5,10 +5,10 @@
 
 use iotcard::Event;
 use pyo3::prelude::*;
-use pyo3::types::PyType;
+use pyo3::types::{PyDict, PyType};
 
 use crate::card::PyPlan;
-use crate::convert::{Dt, json_or_mapping, json_text, loads, object, repr_fields};
+use crate::convert::{Dt, json_or_mapping, json_text, loads, object, repr_items};
 use crate::enums::En;
 use crate::errors::to_py_err;
 use crate::value::json_hash;
@@ -251,18 +251,10 @@ impl PyEvent {
         json_hash(&self.inner.to_json())
     }
 
-    fn __repr__(&self) -> String {
-        let v: serde_json::Value = serde_json::from_str(&self.inner.to_json()).unwrap_or_default();
-        let keys: Vec<&str> = v
-            .as_object()
-            .map(|m| {
-                m.keys()
-                    .map(String::as_str)
-                    .filter(|k| *k != "type")
-                    .collect()
-            })
-            .unwrap_or_default();
-        repr_fields(&format!("Event.{}", self.inner.kind()), &v, &keys)
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let d = self.to_dict(py)?.cast_into::<PyDict>()?;
+        let fields = d.iter().filter(|(k, _)| !k.eq("type").unwrap_or(false));
+        repr_items(&format!("Event.{}", self.inner.kind()), fields)
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {

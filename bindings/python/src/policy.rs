@@ -5,7 +5,7 @@ use iotcard::Policy;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
-use crate::convert::{json_or_mapping, json_text, loads, repr_json, to_json};
+use crate::convert::{json_or_mapping, json_text, loads, repr_items, to_json};
 use crate::errors::to_py_err;
 use crate::value::json_hash;
 
@@ -125,17 +125,13 @@ impl PyPolicy {
     }
 
     /// Shows the fields that differ from the default policy.
-    fn __repr__(&self) -> String {
-        let mine = serde_json::to_value(&self.inner).unwrap_or_default();
-        let default = serde_json::to_value(Policy::default()).unwrap_or_default();
-        let fields = mine.as_object().map_or_else(String::new, |m| {
-            m.iter()
-                .filter(|(k, v)| default.get(k.as_str()) != Some(*v))
-                .map(|(k, v)| format!("{k}={}", repr_json(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        });
-        format!("Policy({fields})")
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let default = loads(py, &Policy::default().to_json())?;
+        let mine = self.to_dict(py)?.cast_into::<PyDict>()?;
+        let changed = mine
+            .iter()
+            .filter(|(k, v)| default.get_item(k).and_then(|d| d.ne(v)).unwrap_or(true));
+        repr_items("Policy", changed)
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {

@@ -8,26 +8,23 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde::{Serialize, Serializer};
 
-use crate::convert::{Dt, loads, repr_fields};
+use crate::convert::{Dt, loads, repr_items};
 use crate::enums::{BitSet, Bits, En, PyEnum};
 
 /// A class of plain data: `#[pyclass(get_all)]` on a struct whose fields are its
-/// attributes; `to_dict()` and `repr()` are made from the fields, in order.
+/// attributes; `to_dict()` is their serialization, `repr()` made from it.
 pub(crate) trait Data: Serialize {
     /// The Python class name.
     const NAME: &'static str;
-    /// The attribute names, in declaration order.
-    const FIELDS: &'static [&'static str];
 
     /// `{attribute: JSON-shaped value}` (instants RFC 3339, members their names).
     fn dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         loads(py, &serde_json::to_string(self).unwrap_or_default())
     }
 
-    /// `Name(attribute=value, ...)`.
-    fn repr(&self) -> String {
-        let v = serde_json::to_value(self).unwrap_or_default();
-        repr_fields(Self::NAME, &v, Self::FIELDS)
+    /// `Name(attribute=value, ...)`, the items of [`Data::dict`].
+    fn repr(&self, py: Python<'_>) -> PyResult<String> {
+        repr_items(Self::NAME, self.dict(py)?.cast_into::<PyDict>()?.iter())
     }
 }
 
@@ -46,7 +43,6 @@ macro_rules! data_class {
 
         impl $crate::value::Data for $ty {
             const NAME: &'static str = $name;
-            const FIELDS: &'static [&'static str] = &[$(stringify!($field)),*];
         }
     };
 }

@@ -66,7 +66,7 @@ def test_policy_keywords_defaults_and_repr() -> None:
     p = Policy(low_balance=300, timezone="+00:00")
     assert p.low_balance == 300 and p.timezone == "+00:00" and p.retention_months == 3
     assert repr(Policy()) == "Policy()"
-    assert repr(p) == "Policy(low_balance=300, timezone='+00:00')"
+    assert repr(p) == "Policy(timezone='+00:00', low_balance=300)"
     assert Policy().restricted_regions == ("35", "45", "54", "65")
     assert Policy() == Policy.from_json("{}") == Policy.from_json(b"{}")
     assert Policy() != p
