@@ -46,15 +46,9 @@ def instant(text: str) -> datetime:
 
 
 def replay_core(entry: dict[str, Any], policy: iotcard.Policy, at: datetime) -> iotcard.Card:
-    """The entry's events at or before ``at`` through ``iotcard``, then advanced to ``at``."""
-    card = iotcard.Card.open(entry["card"])
-    for timed in entry["events"]:
-        t = instant(timed["at"])
-        if t > at:
-            continue
-        applied = card.apply(policy, t, iotcard.Event.from_dict(timed["event"]))
-        card = applied.replacement or applied.card
-    return card.advance(policy, at).card
+    """The entry's events at or before ``at`` through ``iotcard`` (the core's own
+    replay of a fleet line, as ``iotcard assess`` does it), then advanced to ``at``."""
+    return iotcard.FleetEntry.from_dict(entry).replay(policy, at).card
 
 
 def replay_peer(entry: dict[str, Any], policy: peer.Policy, at: datetime) -> peer.Card:

@@ -36,6 +36,10 @@ echo "==> building and installing the wheel (pip install $HERE)"
 python -m pip install --quiet --disable-pip-version-check --no-build-isolation \
     --force-reinstall --no-deps "$HERE"
 
+echo "==> building the iotcard command (the billing example is checked against it)"
+(cd "$ROOT" && cargo build --quiet -p iotcard-cli)
+export IOTCARD_CLI="${CARGO_TARGET_DIR:-$ROOT/target}/debug/iotcard"
+
 echo "==> pytest (against the installed wheel)"
 cd "$HERE"
 IOTCARD_REQUIRE_WHEEL=1 python -m pytest -p no:cacheprovider

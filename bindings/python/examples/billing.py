@@ -1,18 +1,22 @@
-"""Billing run: replay each card's events, assess every card at one instant, and
-write the cards that need action (suspended or restricted, an overage to bill, a
-refund that may be requested, cancelled...) as JSON Lines.
+"""Billing run: replay each line of a fleet file, assess every card at one instant,
+and write the cards that need action (suspended or restricted, an overage to bill,
+a refund that may be requested, cancelled or replaced...) as JSON Lines.
 
-Input: JSON Lines, one card a line, in the shapes of docs/json.md::
+Input: a fleet file, as ``iotcard assess`` reads it (docs/json.md "fleet line")::
 
     {"card": {"iccid": ..., "msisdn": ..., "plan": {...}},
      "events": [{"at": "2026-01-05T10:00:00+08:00", "event": {"type": "activate", ...}}]}
 
+(or ``{"state": {...}, "events": [...]}`` for a stored card state).
+
 Usage::
 
-    python billing.py cards.jsonl --at 2026-03-01T00:00:00+08:00 [--policy policy.json] [-o out.jsonl]
+    python billing.py fleet.jsonl --at 2026-03-01T00:00:00+08:00 [--policy policy.json] [-o out.jsonl]
 
-Refused events (an IotCardError) are reported on stderr and the card goes on
-without them, as the core leaves a card unchanged when it refuses an event.
+Each line is replayed by the core (``FleetEntry.replay``), exactly as ``iotcard
+assess`` replays it: events after ``--at`` are not applied, and a line with an event
+the card refuses is reported on stderr and skipped (its cards are not assessed:
+the billing team fixes the log, and the next run takes the line again).
 """
 
 from __future__ import annotations
@@ -28,57 +32,51 @@ from typing import Any, TextIO
 import iotcard
 
 
-def replay(record: dict[str, Any], policy: iotcard.Policy, line: int) -> iotcard.Card:
-    """The card after its events (following a replacement card, if any)."""
-    card = iotcard.Card.open(record["card"])
-    for n, item in enumerate(record.get("events", [])):
-        try:
-            applied = card.apply(policy, datetime.fromisoformat(item["at"]), iotcard.Event.from_dict(item["event"]))
-        except iotcard.IotCardError as e:
-            print(f"line {line}, event {n}: refused ({e.code}): {e}", file=sys.stderr)
-            continue
-        card = applied.replacement or applied.card
-    return card
-
-
-def read_cards(path: Path, policy: iotcard.Policy) -> Iterator[iotcard.Card]:
+def read_cards(path: Path, policy: iotcard.Policy, at: datetime) -> Iterator[tuple[int, iotcard.Card]]:
+    """Every card of every line that replays, with its line number; every line that
+    does not is reported on stderr."""
     with path.open(encoding="utf-8") as f:
         for line, text in enumerate(f, start=1):
             if not text.strip():
                 continue
             try:
-                yield replay(json.loads(text), policy, line)
-            except (iotcard.InvalidInput, ValueError, KeyError) as e:
-                print(f"line {line}: skipped: {e}", file=sys.stderr)
+                entry = iotcard.FleetEntry.from_json(text)
+            except iotcard.IotCardError as e:
+                print(f"line {line}: {e}", file=sys.stderr)
+                continue
+            try:
+                replayed = entry.replay(policy, at)
+            except iotcard.IotCardError as e:
+                i = e.event_index
+                if i is not None and i < len(entry.events):
+                    when, event = entry.events[i]
+                    where = f"events[{i}] ({event.type} at {when.isoformat()}): "
+                else:
+                    where = ""
+                print(f"line {line}: {where}{e.code}: {e}", file=sys.stderr)
+                continue
+            for card in replayed.cards:
+                yield line, card
 
 
-def action_record(a: iotcard.Assessment, card: iotcard.Card) -> dict[str, Any]:
+def action_record(line: int, card: iotcard.Card, a: iotcard.Assessment) -> dict[str, Any]:
     """What the billing team needs to act on one card."""
     d = a.to_dict()
-    return {
-        "iccid": card.iccid,
-        "msisdn": card.msisdn,
-        "status": d["status"],
-        "holds": d["holds"],
-        "remedies": d["remedies"],
-        "call_restriction": d["call_restriction"],
-        "balance": d["balance"],
-        "overage_charge": d["overage_charge"],
-        "keep_number_fees": d["keep_number_fees"],
-        "refund": d["refund"],
-        "next": d["next"],
-    }
+    keep = ["status", "holds", "remedies", "call_restriction", "balance", "overage_charge",
+            "keep_number_fees", "refund", "next"]
+    return {"line": line, "iccid": card.iccid, "msisdn": card.msisdn, **{k: d[k] for k in keep}}
 
 
 def run(src: Path, at: datetime, policy: iotcard.Policy, out: TextIO) -> int:
-    cards = list(read_cards(src, policy))
+    found = list(read_cards(src, policy, at))
+    lines, cards = [n for n, _ in found], [c for _, c in found]
     result = iotcard.assess_many(cards, policy=policy, at=at)  # one call, GIL released
     written = 0
     for i, (needs, error) in enumerate(zip(result.needs_action, result.error)):
         if error >= 0:
-            print(f"{cards[i].iccid}: cannot assess at {at}: {iotcard.ERROR_CODES[error]}", file=sys.stderr)
+            print(f"line {lines[i]}: {cards[i].iccid}: cannot assess: {iotcard.ERROR_CODES[error]}", file=sys.stderr)
         elif needs:
-            out.write(json.dumps(action_record(result[i], cards[i]), ensure_ascii=False) + "\n")
+            out.write(json.dumps(action_record(lines[i], cards[i], result[i]), ensure_ascii=False) + "\n")
             written += 1
     print(f"{len(cards)} cards assessed, {written} need action", file=sys.stderr)
     return written
@@ -86,7 +84,7 @@ def run(src: Path, at: datetime, policy: iotcard.Policy, out: TextIO) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("cards", type=Path, help="JSON Lines of {card, events}")
+    parser.add_argument("cards", type=Path, help="fleet file: JSON Lines of {card or state, events}")
     parser.add_argument("--at", required=True, type=datetime.fromisoformat, help="RFC 3339 instant with offset")
     parser.add_argument("--policy", type=Path, help="policy JSON (fields to change from the default)")
     parser.add_argument("-o", "--out", type=Path, help="output JSON Lines (default: stdout)")

@@ -1,108 +1,105 @@
-//! `Assessment`, `Scheduled`, `Refund` and `Change` (the audit trail): read-only
-//! views of the core's values, with `to_dict()` in the shapes of docs/json.md.
+//! `Assessment`, `HoldDetail`, `Scheduled`, `Refund` and `Change` (the audit
+//! trail): read-only views of the core's values. Their attributes are fields,
+//! and `to_dict()` has exactly the attribute names as keys.
 
-use chrono::FixedOffset;
-use iotcard::{Action, Assessment, Cause, Change, Effect, Hold, Refund, Scheduled, format_instant};
+use iotcard::{
+    Action, Assessment, CallRestriction, Cause, Change, ChangeKind, Hold, Holds, Refund, Remedy,
+    Rule, Scheduled, Services, Status, Unmet,
+};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::{PyDict, PyString, PyTuple};
 
-use crate::convert::{datetime, from_json, opt_datetime, repr_json, utc};
-use crate::enums::{PyEnum, frozenset};
+use crate::convert::{Dt, loads};
+use crate::enums::{Bits, En, PyEnum};
+use crate::value::{Data, Text, data_class, json_hash};
 
 /// A card assessed at an instant. Instants are in the policy's time zone.
 #[pyclass(frozen, eq, module = "iotcard._iotcard", name = "Assessment")]
-#[derive(Clone, PartialEq, Debug)]
+#[derive(Clone, PartialEq)]
 pub(crate) struct PyAssessment {
+    /// The instant assessed.
+    #[pyo3(get)]
+    at: Dt,
+    /// Status.
+    #[pyo3(get)]
+    status: En<Status>,
+    /// Active holds.
+    #[pyo3(get)]
+    holds: Bits<Holds>,
+    /// Barred services.
+    #[pyo3(get)]
+    barred: Bits<Services>,
+    /// Balance, minor units.
+    #[pyo3(get)]
+    balance: i64,
+    /// Traffic in the current quota period, bytes.
+    #[pyo3(get)]
+    usage_bytes: u64,
+    /// Quota plus top-ups of the current period, bytes.
+    #[pyo3(get)]
+    allowance_bytes: u64,
+    /// R2.5: usage beyond the allowance, bytes.
+    #[pyo3(get)]
+    overage_bytes: u64,
+    /// R2.5: overage charge, minor units.
+    #[pyo3(get)]
+    overage_charge: i64,
+    /// R4.4: fees accrued in the latest retention, minor units.
+    #[pyo3(get)]
+    keep_number_fees: i64,
+    /// R4.2: end of retention, or None outside retention.
+    #[pyo3(get)]
+    retention_ends: Option<Dt>,
+    /// R8.1: end of the maintenance window, or None.
+    #[pyo3(get)]
+    maintenance_until: Option<Dt>,
+    /// The next scheduled change strictly after `at`, or None.
+    #[pyo3(get)]
+    next: Option<PyScheduled>,
+    /// R9.1: why calls are restricted, most actionable first.
+    #[pyo3(get)]
+    call_restriction: Bits<CallRestriction>,
+    /// R1.1: why a manual suspension is not allowed now (empty when it is).
+    #[pyo3(get)]
+    manual_suspend_unmet: Bits<Unmet>,
+    /// R10.2: refund eligibility and estimate.
+    #[pyo3(get)]
+    refund: PyRefund,
+    /// Whether the card needs attention (not active/inventory, an overage charge,
+    /// or a refund that may be requested).
+    #[pyo3(get)]
+    needs_action: bool,
     pub(crate) inner: Assessment,
 }
 
 impl From<Assessment> for PyAssessment {
-    fn from(inner: Assessment) -> Self {
-        PyAssessment { inner }
-    }
-}
-
-impl PyAssessment {
-    fn tz(&self) -> FixedOffset {
-        self.inner.timezone.0
+    fn from(a: Assessment) -> Self {
+        let tz = a.timezone.0;
+        PyAssessment {
+            at: Dt(a.at, tz),
+            status: En(a.status),
+            holds: Bits(a.holds),
+            barred: Bits(a.barred),
+            balance: a.balance,
+            usage_bytes: a.usage_bytes,
+            allowance_bytes: a.allowance_bytes,
+            overage_bytes: a.overage_bytes,
+            overage_charge: a.overage_charge,
+            keep_number_fees: a.keep_number_fees,
+            retention_ends: a.retention_ends.map(|t| Dt(t, tz)),
+            maintenance_until: a.maintenance_until.map(|t| Dt(t, tz)),
+            next: a.next.map(|n| PyScheduled::new(n, tz)),
+            call_restriction: Bits(a.call_restriction),
+            manual_suspend_unmet: Bits(a.manual_suspend_unmet),
+            refund: PyRefund::from(a.refund),
+            needs_action: a.needs_action(),
+            inner: a,
+        }
     }
 }
 
 #[pymethods]
 impl PyAssessment {
-    /// The instant assessed.
-    #[getter]
-    fn at(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        opt_datetime(py, Some(self.inner.at), self.tz())
-    }
-    /// Status.
-    #[getter]
-    fn status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.inner.status.to_py(py)
-    }
-    /// Active holds.
-    #[getter]
-    fn holds<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Ok(frozenset(py, self.inner.holds.iter())?.into_any())
-    }
-    /// Active holds as a bit set (`1 << position in Hold`), as in the batch arrays.
-    #[getter]
-    fn hold_bits(&self) -> u16 {
-        self.inner.holds.bits()
-    }
-    /// Barred services.
-    #[getter]
-    fn barred<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Ok(frozenset(py, self.inner.barred.iter())?.into_any())
-    }
-    /// Balance, minor units.
-    #[getter]
-    fn balance(&self) -> i64 {
-        self.inner.balance
-    }
-    /// Traffic in the current quota period, bytes.
-    #[getter]
-    fn usage_bytes(&self) -> u64 {
-        self.inner.usage_bytes
-    }
-    /// Quota plus top-ups of the current period, bytes.
-    #[getter]
-    fn allowance_bytes(&self) -> u64 {
-        self.inner.allowance_bytes
-    }
-    /// R2.5: usage beyond the allowance, bytes.
-    #[getter]
-    fn overage_bytes(&self) -> u64 {
-        self.inner.overage_bytes
-    }
-    /// R2.5: overage charge, minor units.
-    #[getter]
-    fn overage_charge(&self) -> i64 {
-        self.inner.overage_charge
-    }
-    /// R4.4: fees accrued in the latest retention, minor units.
-    #[getter]
-    fn keep_number_fees(&self) -> i64 {
-        self.inner.keep_number_fees
-    }
-    /// R4.2: end of retention, or None outside retention.
-    #[getter]
-    fn retention_ends(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        opt_datetime(py, self.inner.retention_ends, self.tz())
-    }
-    /// R8.1: end of the maintenance window, or None.
-    #[getter]
-    fn maintenance_until(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        opt_datetime(py, self.inner.maintenance_until, self.tz())
-    }
-    /// The next scheduled change strictly after `at`, or None.
-    #[getter]
-    fn next(&self) -> Option<PyScheduled> {
-        self.inner.next.map(|inner| PyScheduled {
-            inner,
-            tz: self.tz(),
-        })
-    }
     /// Every action → whether it is allowed now.
     #[getter]
     fn can<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
@@ -123,288 +120,207 @@ impl PyAssessment {
         }
         Ok(d)
     }
-    /// R9.1: why calls are restricted, most actionable first.
+    /// Each active hold with when it went on, its remedy, and why / what to do.
     #[getter]
-    fn call_restriction<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let items = self
-            .inner
-            .call_restriction
-            .iter()
-            .map(|c| c.to_py(py))
-            .collect::<PyResult<Vec<_>>>()?;
-        PyTuple::new(py, items)
-    }
-    /// R1.1: why a manual suspension is not allowed now (empty when it is).
-    #[getter]
-    fn manual_suspend_unmet<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Ok(frozenset(py, self.inner.manual_suspend_unmet.iter())?.into_any())
-    }
-    /// R10.2: refund eligibility and estimate.
-    #[getter]
-    fn refund(&self) -> PyRefund {
-        PyRefund {
-            inner: self.inner.refund,
-        }
-    }
-    /// Whether the card needs attention (not active/inventory, an overage charge,
-    /// or a refund that may be requested).
-    #[getter]
-    fn needs_action(&self) -> bool {
-        self.inner.needs_action()
+    fn hold_details<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let a = &self.inner;
+        let tz = a.timezone.0;
+        PyTuple::new(
+            py,
+            a.holds
+                .iter()
+                .map(|hold| {
+                    let remedy = a.remedy(hold).unwrap_or(Remedy::ContactOperator);
+                    PyHoldDetail {
+                        hold: En(hold),
+                        remedy: En(remedy),
+                        since: a.hold_since(hold).map(|t| Dt(t, tz)),
+                        what_to_do: Text(remedy.sentence()),
+                        why: Text(hold.sentence()),
+                    }
+                })
+                .collect::<Vec<_>>(),
+        )
     }
 
     /// When `hold` went on, or None when it is not on.
     #[pyo3(signature = (hold, /))]
-    fn hold_since(&self, py: Python<'_>, hold: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let h = Hold::extract("hold", hold)?;
-        opt_datetime(py, self.inner.hold_since(h), self.tz())
+    fn hold_since(&self, hold: &Bound<'_, PyAny>) -> PyResult<Option<Dt>> {
+        let h = Hold::extract(hold)?;
+        Ok(self.inner.hold_since(h).map(|t| Dt(t, self.at.1)))
     }
 
     /// The remedy for `hold`, or None when it is not on.
     #[pyo3(signature = (hold, /))]
-    fn remedy<'py>(
-        &self,
-        py: Python<'py>,
-        hold: &Bound<'py, PyAny>,
-    ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let h = Hold::extract("hold", hold)?;
-        self.inner.remedy(h).map(|r| r.to_py(py)).transpose()
+    fn remedy(&self, hold: &Bound<'_, PyAny>) -> PyResult<Option<En<Remedy>>> {
+        Ok(self.inner.remedy(Hold::extract(hold)?).map(En))
     }
 
-    /// The assessment as JSON, with the field names of docs/json.md (plus `at`,
-    /// `hold_details`, `allowance_bytes`, `maintenance_until`, `manual_suspend_unmet`).
+    /// The assessment as JSON, with the field names of docs/json.md.
     fn to_json(&self) -> String {
         self.inner.to_json()
     }
 
-    /// The assessment as a dict in the shapes of docs/json.md (instants as RFC 3339
-    /// strings in the policy's time zone).
+    /// The JSON of `to_json` as a dict, plus `needs_action`: one key per attribute.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        from_json(py, &self.inner.to_json_value())
+        let d = loads(py, &self.inner.to_json())?;
+        d.set_item("needs_action", self.needs_action)?;
+        Ok(d)
     }
 
-    fn __repr__(&self) -> String {
-        let a = &self.inner;
-        let tz = self.tz();
-        let holds: Vec<_> = a
-            .holds
-            .iter()
-            .map(|h| repr_json(&h.name().into()))
-            .collect();
-        let next = a.next.map_or_else(
-            || "None".to_owned(),
-            |n| PyScheduled { inner: n, tz }.__repr__(),
-        );
-        format!(
-            "Assessment(at='{}', status='{}', holds=[{}], balance={}, next={next})",
-            format_instant(a.at, tz),
-            a.status.name(),
-            holds.join(", "),
-            a.balance,
-        )
-    }
-}
-
-/// A scheduled change: what happens next, and exactly when.
-#[pyclass(frozen, module = "iotcard._iotcard", name = "Scheduled")]
-#[derive(Clone, Debug)]
-pub(crate) struct PyScheduled {
-    pub(crate) inner: Scheduled,
-    pub(crate) tz: FixedOffset,
-}
-
-#[pymethods]
-impl PyScheduled {
-    /// When it is due (in the policy's time zone).
-    #[getter]
-    fn at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Ok(datetime(py, self.inner.at, self.tz)?.into_any())
-    }
-    /// What happens.
-    #[getter]
-    fn change<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.inner.change.to_py(py)
-    }
-    /// `{"at": RFC 3339, "change": kind}`, as in docs/json.md.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        from_json(
-            py,
-            &serde_json::json!({"at": format_instant(self.inner.at, self.tz), "change": self.inner.change.name()}),
-        )
-    }
-    /// Equal when due at the same instant (whatever the offset) with the same change.
-    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        other
-            .cast::<PyScheduled>()
-            .is_ok_and(|o| o.get().inner == self.inner)
-    }
     fn __hash__(&self) -> u64 {
-        let t = self
-            .inner
-            .at
-            .timestamp_nanos_opt()
-            .unwrap_or(self.inner.at.timestamp());
-        (t as u64)
-            .wrapping_mul(31)
-            .wrapping_add(self.inner.change as u64)
+        json_hash(&self.inner.to_json())
     }
-    fn __repr__(&self) -> String {
-        format!(
-            "Scheduled(at='{}', change='{}')",
-            format_instant(self.inner.at, self.tz),
-            self.inner.change.name()
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let d = self.to_dict(py)?;
+        let keys = ["at", "status", "holds", "balance", "next"];
+        let items = keys.map(|k| Ok((PyString::new(py, k).into_any(), d.get_item(k)?)));
+        crate::convert::repr_items(
+            "Assessment",
+            items.into_iter().collect::<PyResult<Vec<_>>>()?,
         )
     }
 }
 
-/// R10.2: the refund assessment (an estimate, never a promise).
-#[pyclass(frozen, eq, module = "iotcard._iotcard", name = "Refund")]
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub(crate) struct PyRefund {
-    inner: Refund,
-}
-
-#[pymethods]
-impl PyRefund {
-    /// Whether the customer may request a refund.
-    #[getter]
-    fn eligible_to_request(&self) -> bool {
-        self.inner.eligible_to_request
-    }
-    /// Whole calendar months since the last traffic (or activation).
-    #[getter]
-    fn unused_months(&self) -> u32 {
-        self.inner.unused_months
-    }
-    /// Whole months left in the plan × monthly fee, minor units.
-    #[getter]
-    fn estimate(&self) -> i64 {
-        self.inner.estimate
-    }
-    /// `{"eligible_to_request", "unused_months", "estimate"}`.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        from_json(py, &serde_json::to_value(self.inner).unwrap_or_default())
-    }
-    fn __repr__(&self) -> String {
-        let r = &self.inner;
-        format!(
-            "Refund(eligible_to_request={}, unused_months={}, estimate={})",
-            if r.eligible_to_request {
-                "True"
-            } else {
-                "False"
-            },
-            r.unused_months,
-            r.estimate
-        )
+data_class! {
+    /// One active hold of an assessment: when it went on, what lifts it, and the
+    /// customer-facing sentences (`{"en": ..., "zh-CN": ...}`).
+    struct PyHoldDetail as "HoldDetail" {
+        /// The hold.
+        hold: En<Hold>,
+        /// What lifts it (R11).
+        remedy: En<Remedy>,
+        /// When it went on (in the policy's time zone).
+        since: Option<Dt>,
+        /// What to do, in English and Chinese.
+        what_to_do: Text,
+        /// Why the hold is on, in English and Chinese.
+        why: Text,
     }
 }
 
-/// One entry of the audit trail: when, which rule, what caused it (an event or a
-/// scheduled change), and what changed.
-#[pyclass(frozen, eq, module = "iotcard._iotcard", name = "Change")]
-#[derive(Clone, PartialEq, Debug)]
-pub(crate) struct PyChange {
-    pub(crate) inner: Change,
+data_class! {
+    /// A scheduled change: what happens next, and exactly when. Equal (and hashed)
+    /// by the instant, whatever the offset it is shown in.
+    struct PyScheduled as "Scheduled" {
+        /// When it is due (in the policy's time zone).
+        at: Dt,
+        /// What happens.
+        change: En<ChangeKind>,
+    }
 }
 
-#[pymethods]
-impl PyChange {
-    /// When it happened (UTC).
-    #[getter]
-    fn at(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        opt_datetime(py, Some(self.inner.at), utc())
-    }
-    /// The rule that caused it.
-    #[getter]
-    fn rule<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.inner.rule.to_py(py)
-    }
-    /// The event type that caused it, or None for a scheduled change.
-    #[getter]
-    fn event(&self) -> Option<&'static str> {
-        match self.inner.cause {
-            Cause::Event(e) => Some(e),
-            Cause::Scheduled(_) => None,
+impl PyScheduled {
+    fn new(s: Scheduled, tz: chrono::FixedOffset) -> Self {
+        PyScheduled {
+            at: Dt(s.at, tz),
+            change: En(s.change),
         }
     }
-    /// The scheduled change that caused it, or None for an event.
-    #[getter]
-    fn scheduled<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        match self.inner.cause {
-            Cause::Scheduled(k) => k.to_py(py).map(Some),
-            Cause::Event(_) => Ok(None),
+}
+
+data_class! {
+    /// R10.2: the refund assessment (an estimate, never a promise).
+    struct PyRefund as "Refund" {
+        /// Whether the customer may request a refund.
+        eligible_to_request: bool,
+        /// Whole calendar months since the last traffic (or activation).
+        unused_months: u32,
+        /// Whole months left in the plan × monthly fee, minor units.
+        estimate: i64,
+    }
+}
+
+impl From<Refund> for PyRefund {
+    fn from(r: Refund) -> Self {
+        PyRefund {
+            eligible_to_request: r.eligible_to_request,
+            unused_months: r.unused_months,
+            estimate: r.estimate,
         }
     }
-    /// What changed: `hold_put`, `hold_lifted`, `status_changed` or
-    /// `keep_number_fee_due`.
-    #[getter]
-    fn effect(&self) -> &'static str {
-        match self.inner.effect {
-            Effect::HoldPut { .. } => "hold_put",
-            Effect::HoldLifted { .. } => "hold_lifted",
-            Effect::StatusChanged { .. } => "status_changed",
-            Effect::KeepNumberFeeDue { .. } => "keep_number_fee_due",
-        }
+}
+
+data_class! {
+    /// One entry of the audit trail: when, which rule, what caused it (an event or
+    /// a scheduled change), and what changed.
+    struct PyChange as "Change" {
+        /// When it happened (UTC).
+        at: Dt,
+        /// The rule that caused it.
+        rule: En<Rule>,
+        /// The event type that caused it, or None for a scheduled change.
+        event: Option<&'static str>,
+        /// The scheduled change that caused it, or None for an event.
+        scheduled: Option<En<ChangeKind>>,
+        /// What changed: `hold_put`, `hold_lifted`, `status_changed` or
+        /// `keep_number_fee_due`.
+        effect: String,
+        /// The hold put on or lifted, or None.
+        hold: Option<En<Hold>>,
+        /// For `status_changed`: the status before, else None.
+        from_status: Option<En<Status>>,
+        /// For `status_changed`: the status after, else None.
+        to_status: Option<En<Status>>,
+        /// For `keep_number_fee_due`: the fee, minor units, else None.
+        amount: Option<i64>,
     }
-    /// The hold put on or lifted, or None.
-    #[getter]
-    fn hold<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        match self.inner.effect {
-            Effect::HoldPut { hold } | Effect::HoldLifted { hold } => hold.to_py(py).map(Some),
-            _ => Ok(None),
-        }
-    }
-    /// For `status_changed`: the status before, else None.
-    #[getter(from_status)]
-    fn status_before<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        match self.inner.effect {
-            Effect::StatusChanged { from, .. } => from.to_py(py).map(Some),
-            _ => Ok(None),
-        }
-    }
-    /// For `status_changed`: the status after, else None.
-    #[getter(to_status)]
-    fn status_after<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        match self.inner.effect {
-            Effect::StatusChanged { to, .. } => to.to_py(py).map(Some),
-            _ => Ok(None),
-        }
-    }
-    /// For `keep_number_fee_due`: the fee, minor units, else None.
-    #[getter]
-    fn amount(&self) -> Option<i64> {
-        match self.inner.effect {
-            Effect::KeepNumberFeeDue { amount } => Some(amount),
-            _ => None,
-        }
-    }
-    /// The change as the core serializes it (`at`, `rule`, `cause`, `effect`, fields).
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        from_json(py, &serde_json::to_value(self.inner).unwrap_or_default())
-    }
-    fn __repr__(&self) -> String {
-        let c = &self.inner;
-        let cause = match c.cause {
-            Cause::Event(e) => format!("event='{e}'"),
-            Cause::Scheduled(k) => format!("scheduled='{}'", k.name()),
-        };
-        let effect = match c.effect {
-            Effect::HoldPut { hold } => format!("effect='hold_put', hold='{}'", hold.name()),
-            Effect::HoldLifted { hold } => format!("effect='hold_lifted', hold='{}'", hold.name()),
-            Effect::StatusChanged { from, to } => format!(
-                "effect='status_changed', from_status='{}', to_status='{}'",
-                from.name(),
-                to.name()
-            ),
-            Effect::KeepNumberFeeDue { amount } => {
-                format!("effect='keep_number_fee_due', amount={amount}")
+}
+
+impl From<&Change> for PyChange {
+    fn from(c: &Change) -> Self {
+        use iotcard::Effect;
+        let (hold, from_status, to_status, amount) = match c.effect {
+            Effect::HoldPut { hold } | Effect::HoldLifted { hold } => {
+                (Some(En(hold)), None, None, None)
             }
+            Effect::StatusChanged { from, to } => (None, Some(En(from)), Some(En(to)), None),
+            Effect::KeepNumberFeeDue { amount } => (None, None, None, Some(amount)),
         };
-        format!(
-            "Change(at='{}', rule='{}', {cause}, {effect})",
-            c.at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-            c.rule.name()
-        )
+        // The effect's name is the core's (its JSON tag).
+        let effect = serde_json::to_value(c.effect)
+            .ok()
+            .and_then(|v| v.get("effect")?.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        PyChange {
+            at: Dt::utc(c.at),
+            rule: En(c.rule),
+            event: match c.cause {
+                Cause::Event(e) => Some(e),
+                Cause::Scheduled(_) => None,
+            },
+            scheduled: match c.cause {
+                Cause::Scheduled(k) => Some(En(k)),
+                Cause::Event(_) => None,
+            },
+            effect,
+            hold,
+            from_status,
+            to_status,
+            amount,
+        }
     }
+}
+
+/// `to_dict()` and `repr()` of the plain-data classes.
+macro_rules! data_methods {
+    ($($ty:ty),*) => {$(
+        #[pymethods]
+        impl $ty {
+            /// `{attribute: value}`, values JSON-shaped (instants RFC 3339).
+            fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                self.dict(py)
+            }
+            fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+                self.repr(py)
+            }
+        }
+    )*};
+}
+data_methods!(PyHoldDetail, PyScheduled, PyRefund, PyChange);
+
+/// The audit trail as a tuple of `Change`s.
+pub(crate) fn changes<'py>(py: Python<'py>, changes: &[Change]) -> PyResult<Bound<'py, PyTuple>> {
+    PyTuple::new(py, changes.iter().map(PyChange::from))
 }

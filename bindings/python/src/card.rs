@@ -1,27 +1,70 @@
 //! `Plan`, `Card` and the results of `Card.apply` / `Card.advance`.
 //!
 //! A `Card` is immutable, like the core's: every operation returns a new card and
-//! a refused one leaves the card as it was.
+//! a refused one leaves the card as it was. Constructors hand their arguments to
+//! the core's parsers as JSON fields (`Plan::from_json`, `NewCard::from_json`).
 
-use iotcard::{Card, Change, Hold, Iccid, Msisdn, NewCard, Period, Plan};
+use iotcard::{Card, Change, Hold, NewCard, Period, Plan};
 use pyo3::prelude::*;
 use pyo3::types::{PyTuple, PyType};
 
-use crate::assessment::{PyAssessment, PyChange};
-use crate::convert::{
-    from_json, in_field, instant, int, json_or_mapping, json_text, opt_datetime, parse_own_json,
-    repr_json, string, utc,
-};
-use crate::enums::{PyEnum, frozenset};
+use crate::assessment::{PyAssessment, changes};
+use crate::convert::{Dt, instant, json_or_mapping, json_text, loads, object};
+use crate::enums::{Bits, En, PyEnum};
 use crate::errors::to_py_err;
 use crate::event::PyEvent;
 use crate::policy::PyPolicy;
+use crate::value::{Data, data_class};
 
-/// A prepaid plan: validity `[start, end)`, data quota per quota period, monthly fee.
-#[pyclass(frozen, eq, module = "iotcard._iotcard", name = "Plan")]
-#[derive(Clone, PartialEq, Debug)]
-pub(crate) struct PyPlan {
-    pub(crate) inner: Plan,
+data_class! {
+    /// A prepaid plan: validity `[start, end)`, data quota per quota period,
+    /// monthly fee.
+    struct PyPlan as "Plan" {
+        /// Start of validity (UTC).
+        start: Dt,
+        /// End of validity, exclusive: the expiry instant (UTC).
+        end: Dt,
+        /// Quota period.
+        period: En<Period>,
+        /// Data quota per quota period, bytes.
+        quota_bytes: u64,
+        /// Monthly fee, minor units.
+        monthly_fee: i64,
+    }
+}
+
+impl From<Plan> for PyPlan {
+    fn from(p: Plan) -> Self {
+        PyPlan {
+            start: Dt::utc(p.start),
+            end: Dt::utc(p.end),
+            period: En(p.period),
+            quota_bytes: p.quota_bytes,
+            monthly_fee: p.monthly_fee,
+        }
+    }
+}
+
+impl PyPlan {
+    /// The core's plan.
+    pub(crate) fn core(&self) -> Plan {
+        Plan {
+            start: self.start.0,
+            end: self.end.0,
+            period: self.period.0,
+            quota_bytes: self.quota_bytes,
+            monthly_fee: self.monthly_fee,
+        }
+    }
+
+    fn parse(text: &str) -> PyResult<Self> {
+        Plan::from_json(text).map(PyPlan::from).map_err(to_py_err)
+    }
+
+    /// The plan's JSON (docs/json.md).
+    pub(crate) fn json(&self) -> String {
+        serde_json::to_string(&self.core()).unwrap_or_default()
+    }
 }
 
 #[pymethods]
@@ -35,130 +78,52 @@ impl PyPlan {
         quota_bytes: &Bound<'_, PyAny>,
         monthly_fee: &Bound<'_, PyAny>,
     ) -> PyResult<Self> {
-        let plan = Plan {
-            start: instant("plan.start", start)?,
-            end: instant("plan.end", end)?,
-            period: Period::extract("plan.period", period)?,
-            quota_bytes: int("plan.quota_bytes", quota_bytes)?,
-            monthly_fee: int("plan.monthly_fee", monthly_fee)?,
-        };
-        plan.validate("plan").map_err(to_py_err)?;
-        Ok(PyPlan { inner: plan })
+        let fields = [
+            ("start", start),
+            ("end", end),
+            ("period", period),
+            ("quota_bytes", quota_bytes),
+            ("monthly_fee", monthly_fee),
+        ];
+        Self::parse(&object("plan", fields.map(|(k, v)| (k, Some(v))))?)
     }
 
-    /// Start of validity (UTC).
-    #[getter]
-    fn start(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        opt_datetime(py, Some(self.inner.start), utc())
-    }
-    /// End of validity, exclusive: the expiry instant (UTC).
-    #[getter]
-    fn end(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        opt_datetime(py, Some(self.inner.end), utc())
-    }
-    /// Quota period.
-    #[getter]
-    fn period<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.inner.period.to_py(py)
-    }
-    /// Data quota per quota period, bytes.
-    #[getter]
-    fn quota_bytes(&self) -> u64 {
-        self.inner.quota_bytes
-    }
-    /// Monthly fee, minor units.
-    #[getter]
-    fn monthly_fee(&self) -> i64 {
-        self.inner.monthly_fee
+    /// A plan from JSON (`str` or `bytes`), the `plan` object of docs/json.md.
+    #[classmethod]
+    #[pyo3(signature = (data, /))]
+    fn from_json(_cls: &Bound<'_, PyType>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Self::parse(&json_text("plan", data)?)
     }
 
-    /// The plan in the JSON shape of docs/json.md.
+    /// A plan from a dict in the JSON shape (instants may be aware datetimes).
+    #[classmethod]
+    #[pyo3(signature = (data, /))]
+    fn from_dict(_cls: &Bound<'_, PyType>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Self::parse(&json_or_mapping("plan", data)?)
+    }
+
+    /// The plan as JSON.
+    fn to_json(&self) -> String {
+        self.json()
+    }
+
+    /// The plan in the JSON shape of docs/json.md (the keys are the attributes).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        from_json(py, &plan_json(&self.inner))
+        self.dict(py)
     }
 
-    fn __repr__(&self) -> String {
-        let p = &self.inner;
-        let t = |t: iotcard::Instant| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
-        format!(
-            "Plan(start='{}', end='{}', period='{}', quota_bytes={}, monthly_fee={})",
-            t(p.start),
-            t(p.end),
-            p.period.name(),
-            p.quota_bytes,
-            p.monthly_fee
-        )
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        self.repr(py)
     }
 
     fn __reduce__<'py>(
         slf: &Bound<'py, Self>,
     ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
         let py = slf.py();
-        let p = &slf.get().inner;
-        Ok((
-            slf.get_type().into_any(),
-            PyTuple::new(
-                py,
-                [
-                    opt_datetime(py, Some(p.start), utc())?.into_bound(py),
-                    opt_datetime(py, Some(p.end), utc())?.into_bound(py),
-                    p.period.to_py(py)?,
-                    p.quota_bytes.into_pyobject(py)?.into_any(),
-                    p.monthly_fee.into_pyobject(py)?.into_any(),
-                ],
-            )?,
-        ))
+        let p = slf.get();
+        let args = (p.start, p.end, p.period, p.quota_bytes, p.monthly_fee);
+        Ok((slf.get_type().into_any(), args.into_pyobject(py)?))
     }
-}
-
-fn plan_json(p: &Plan) -> serde_json::Value {
-    serde_json::to_value(p).unwrap_or_default()
-}
-
-/// Plans given to the binding: a `Plan` or a mapping in the JSON shape.
-pub(crate) fn extract_plan(field: &str, obj: &Bound<'_, PyAny>) -> PyResult<Plan> {
-    if let Ok(p) = obj.cast::<PyPlan>() {
-        return Ok(p.get().inner);
-    }
-    // The core has no Plan::from_json: go through a renewal event, which
-    // validates the plan with its field path.
-    let text = json_or_mapping(field, obj)?;
-    let event = format!(r#"{{"type":"renew","plan":{text}}}"#);
-    match iotcard::Event::from_json(&event) {
-        Ok(iotcard::Event::Renew { plan }) => Ok(plan),
-        Ok(_) => Err(crate::convert::invalid(field, "…", "not a plan")),
-        Err(e) => Err(to_py_err(rename_event_plan(e, field))),
-    }
-}
-
-fn rename_event_plan(e: iotcard::Error, field: &str) -> iotcard::Error {
-    match e {
-        iotcard::Error::InvalidInput {
-            field: f,
-            value,
-            reason,
-        } => iotcard::Error::InvalidInput {
-            field: f.replacen("event.plan", field, 1),
-            value,
-            reason,
-        },
-        other => other,
-    }
-}
-
-/// The JSON of the binding's own value classes, when `obj` is one (so they can
-/// sit inside dicts given to `from_dict`).
-pub(crate) fn json_of_value_class(obj: &Bound<'_, PyAny>) -> Option<serde_json::Value> {
-    if let Ok(p) = obj.cast::<PyPlan>() {
-        return Some(plan_json(&p.get().inner));
-    }
-    if let Ok(e) = obj.cast::<PyEvent>() {
-        return Some(parse_own_json(&e.get().inner.to_json()));
-    }
-    if let Ok(p) = obj.cast::<PyPolicy>() {
-        return Some(parse_own_json(&p.get().inner.to_json()));
-    }
-    None
 }
 
 /// A card's whole state. Immutable: `apply` and `advance` return new cards.
@@ -166,33 +131,40 @@ pub(crate) fn json_of_value_class(obj: &Bound<'_, PyAny>) -> Option<serde_json::
 /// `Card(iccid, msisdn, plan, *, balance=0, auto_suspend=False)` opens a new
 /// card in `inventory`; `Card.open(...)` does the same from the docs/json.md
 /// `card` JSON; `Card.from_json` loads a state written by `to_json`.
-#[pyclass(frozen, eq, module = "iotcard._iotcard", name = "Card")]
+#[pyclass(frozen, eq, hash, module = "iotcard._iotcard", name = "Card")]
 #[derive(Clone, PartialEq, Debug)]
 pub(crate) struct PyCard {
     pub(crate) inner: Card,
 }
 
+impl PyCard {
+    fn open_json(text: &str) -> PyResult<Self> {
+        NewCard::from_json(text)
+            .and_then(|n| Card::new(&n))
+            .map(PyCard::from)
+            .map_err(to_py_err)
+    }
+}
+
 #[pymethods]
 impl PyCard {
     #[new]
-    #[pyo3(signature = (iccid, msisdn, plan, *, balance = None, auto_suspend = false))]
+    #[pyo3(signature = (iccid, msisdn, plan, *, balance = None, auto_suspend = None))]
     fn new(
         iccid: &Bound<'_, PyAny>,
         msisdn: &Bound<'_, PyAny>,
         plan: &Bound<'_, PyAny>,
         balance: Option<&Bound<'_, PyAny>>,
-        auto_suspend: bool,
+        auto_suspend: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let new = NewCard {
-            iccid: Iccid::parse(&string("card.iccid", iccid)?)
-                .map_err(|e| to_py_err(in_field(e, "card.iccid")))?,
-            msisdn: Msisdn::parse(&string("card.msisdn", msisdn)?)
-                .map_err(|e| to_py_err(in_field(e, "card.msisdn")))?,
-            auto_suspend,
-            balance: balance.map_or(Ok(0), |b| int("card.balance", b))?,
-            plan: extract_plan("card.plan", plan)?,
-        };
-        Card::new(&new).map(PyCard::from).map_err(to_py_err)
+        let fields = [
+            ("iccid", Some(iccid)),
+            ("msisdn", Some(msisdn)),
+            ("plan", Some(plan)),
+            ("balance", balance),
+            ("auto_suspend", auto_suspend),
+        ];
+        Self::open_json(&object("card", fields)?)
     }
 
     /// A new card (in `inventory`) from the docs/json.md `card` JSON (`str`,
@@ -200,11 +172,7 @@ impl PyCard {
     #[classmethod]
     #[pyo3(signature = (data, /))]
     fn open(_cls: &Bound<'_, PyType>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let text = json_or_mapping("card", data)?;
-        NewCard::from_json(&text)
-            .and_then(|n| Card::new(&n))
-            .map(PyCard::from)
-            .map_err(to_py_err)
+        Self::open_json(&json_or_mapping("card", data)?)
     }
 
     /// Loads a state written by `to_json` (`str` or `bytes`).
@@ -230,9 +198,10 @@ impl PyCard {
         self.inner.to_json()
     }
 
-    /// The whole state as a dict (`json.loads(card.to_json())`).
+    /// The whole stored state as a dict (`json.loads(card.to_json())`): the
+    /// state's keys of docs/json.md, not the attributes.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        from_json(py, &parse_own_json(&self.inner.to_json()))
+        loads(py, &self.inner.to_json())
     }
 
     /// Applies `event` at `at`: advances to `at` (every scheduled change due), then
@@ -257,9 +226,9 @@ impl PyCard {
             .apply(&policy.get().inner, at, event)
             .map_err(to_py_err)?;
         Ok(PyApplied {
-            card: applied.card,
-            replacement: applied.replacement,
-            changes: applied.changes,
+            card: PyCard::from(applied.card),
+            replacement: applied.replacement.map(PyCard::from),
+            changes: Changes(applied.changes),
         })
     }
 
@@ -272,8 +241,8 @@ impl PyCard {
             .advance(&policy.get().inner, to)
             .map_err(to_py_err)?;
         Ok(PyAdvanced {
-            card: advanced.card,
-            changes: advanced.changes,
+            card: PyCard::from(advanced.card),
+            changes: Changes(advanced.changes),
         })
     }
 
@@ -310,9 +279,7 @@ impl PyCard {
     /// The current plan.
     #[getter]
     fn plan(&self) -> PyPlan {
-        PyPlan {
-            inner: *self.inner.plan(),
-        }
+        PyPlan::from(*self.inner.plan())
     }
     /// Whether auto-suspend was chosen at opening (R2.2).
     #[getter]
@@ -326,28 +293,28 @@ impl PyCard {
     }
     /// When the card was activated (UTC).
     #[getter]
-    fn activated_at(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        opt_datetime(py, self.inner.activated_at(), utc())
+    fn activated_at(&self) -> Option<Dt> {
+        self.inner.activated_at().map(Dt::utc)
     }
     /// The latest instant the card has seen (UTC); earlier events are out of order.
     #[getter]
-    fn clock(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        opt_datetime(py, self.inner.clock(), utc())
+    fn clock(&self) -> Option<Dt> {
+        self.inner.clock().map(Dt::utc)
     }
     /// Last traffic (UTC).
     #[getter]
-    fn last_traffic(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        opt_datetime(py, self.inner.last_traffic(), utc())
+    fn last_traffic(&self) -> Option<Dt> {
+        self.inner.last_traffic().map(Dt::utc)
     }
     /// The active holds (as of the card's clock; `assess` looks ahead).
     #[getter]
-    fn holds<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Ok(frozenset(py, self.inner.holds().iter())?.into_any())
+    fn holds(&self) -> Bits<iotcard::Holds> {
+        Bits(self.inner.holds())
     }
     /// The status (as of the card's clock).
     #[getter]
-    fn status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.inner.status().to_py(py)
+    fn status(&self) -> En<iotcard::Status> {
+        En(self.inner.status())
     }
     /// For a replaced card, the ICCID of its replacement.
     #[getter]
@@ -357,33 +324,24 @@ impl PyCard {
 
     /// When `hold` went on (UTC), or None when it is not on.
     #[pyo3(signature = (hold, /))]
-    fn hold_since(&self, py: Python<'_>, hold: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let h = Hold::extract("hold", hold)?;
-        opt_datetime(py, self.inner.hold_since(h), utc())
+    fn hold_since(&self, hold: &Bound<'_, PyAny>) -> PyResult<Option<Dt>> {
+        Ok(self.inner.hold_since(Hold::extract(hold)?).map(Dt::utc))
     }
 
-    fn __repr__(&self) -> String {
+    pub(crate) fn __repr__(&self) -> String {
+        // Every value here is digits, a name or an instant: nothing to escape.
         let c = &self.inner;
-        let holds: Vec<_> = c
-            .holds()
-            .iter()
-            .map(|h| repr_json(&h.name().into()))
-            .collect();
+        let holds: Vec<_> = c.holds().iter().map(|h| format!("'{h}'")).collect();
         let clock = c.clock().map_or_else(
             || "None".to_owned(),
-            |t| {
-                repr_json(
-                    &t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-                        .into(),
-                )
-            },
+            |t| format!("'{}'", iotcard::format_instant(t, crate::convert::utc())),
         );
         format!(
             "Card(iccid='{}', status='{}', holds=[{}], balance={}, clock={clock})",
             c.iccid(),
-            c.status().name(),
+            c.status(),
             holds.join(", "),
-            c.balance()
+            c.balance(),
         )
     }
 
@@ -401,76 +359,90 @@ impl From<Card> for PyCard {
     }
 }
 
-fn changes_tuple<'py>(py: Python<'py>, changes: &[Change]) -> PyResult<Bound<'py, PyTuple>> {
-    PyTuple::new(py, changes.iter().map(|c| PyChange { inner: *c }))
+/// Hashed by its state (equal cards write the same state).
+impl std::hash::Hash for PyCard {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.inner.to_json().hash(state);
+    }
+}
+impl Eq for PyCard {}
+
+/// The audit trail as an attribute: a tuple of `Change`s, made when read.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Changes(Vec<Change>);
+
+impl std::hash::Hash for Changes {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        serde_json::to_string(&self.0)
+            .unwrap_or_default()
+            .hash(state);
+    }
+}
+
+impl<'py> IntoPyObject<'py> for Changes {
+    type Target = PyTuple;
+    type Output = Bound<'py, PyTuple>;
+    type Error = PyErr;
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        changes(py, &self.0)
+    }
 }
 
 /// The result of `Card.apply`: the new card, the replacement card (for
 /// `replace`), and the audit trail of what changed.
-#[pyclass(frozen, module = "iotcard._iotcard", name = "Applied")]
+#[pyclass(
+    frozen,
+    get_all,
+    eq,
+    hash,
+    module = "iotcard._iotcard",
+    name = "Applied"
+)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub(crate) struct PyApplied {
-    card: Card,
-    replacement: Option<Card>,
-    changes: Vec<Change>,
-}
-
-#[pymethods]
-impl PyApplied {
     /// The card after the event.
-    #[getter]
-    fn card(&self) -> PyCard {
-        PyCard::from(self.card.clone())
-    }
+    card: PyCard,
     /// For `replace`: the new card (the old one is now `replaced`).
-    #[getter]
-    fn replacement(&self) -> Option<PyCard> {
-        self.replacement.clone().map(PyCard::from)
-    }
+    replacement: Option<PyCard>,
     /// Everything that changed, in order.
-    #[getter]
-    fn changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        changes_tuple(py, &self.changes)
-    }
-
-    fn __repr__(&self) -> String {
-        let card = PyCard::from(self.card.clone()).__repr__();
-        let replacement = self
-            .replacement
-            .clone()
-            .map_or_else(|| "None".to_owned(), |c| PyCard::from(c).__repr__());
-        format!(
-            "Applied(card={card}, replacement={replacement}, changes=<{} changes>)",
-            self.changes.len()
-        )
-    }
+    changes: Changes,
 }
 
 /// The result of `Card.advance`: the card at the instant and every scheduled
 /// change on the way.
-#[pyclass(frozen, module = "iotcard._iotcard", name = "Advanced")]
+#[pyclass(
+    frozen,
+    get_all,
+    eq,
+    hash,
+    module = "iotcard._iotcard",
+    name = "Advanced"
+)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub(crate) struct PyAdvanced {
-    card: Card,
-    changes: Vec<Change>,
+    /// The card at the instant.
+    card: PyCard,
+    /// Every scheduled change on the way, in order.
+    changes: Changes,
+}
+
+#[pymethods]
+impl PyApplied {
+    fn __repr__(&self) -> String {
+        let replacement = self.replacement.as_ref().map(PyCard::__repr__);
+        format!(
+            "Applied(card={}, replacement={}, changes=<{} changes>)",
+            self.card.__repr__(),
+            replacement.as_deref().unwrap_or("None"),
+            self.changes.0.len()
+        )
+    }
 }
 
 #[pymethods]
 impl PyAdvanced {
-    /// The card at the instant.
-    #[getter]
-    fn card(&self) -> PyCard {
-        PyCard::from(self.card.clone())
-    }
-    /// Every scheduled change on the way, in order.
-    #[getter]
-    fn changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        changes_tuple(py, &self.changes)
-    }
-
     fn __repr__(&self) -> String {
-        format!(
-            "Advanced(card={}, changes=<{} changes>)",
-            PyCard::from(self.card.clone()).__repr__(),
-            self.changes.len()
-        )
+        let (card, n) = (self.card.__repr__(), self.changes.0.len());
+        format!("Advanced(card={card}, changes=<{n} changes>)")
     }
 }

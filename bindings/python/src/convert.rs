@@ -1,18 +1,20 @@
-//! Conversions between Python values and the core's: instants, integers, JSON text
-//! and JSON-shaped Python values. No rule logic: every value goes to or comes from
-//! a core type unchanged.
+//! Conversions between Python values and the core's: instants, JSON text, and
+//! JSON-shaped Python values (made into JSON text for the core's parsers, which do
+//! every check). No rule logic, and no parsing of its own: a bad value is the
+//! core's `invalid_input`, whichever door it came in by.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::hash::{Hash, Hasher};
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeDelta, Timelike, Utc};
 use iotcard::{Error, Instant};
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDateAccess, PyDateTime, PyDelta, PyDeltaAccess, PyDict,
     PyFloat, PyInt, PyList, PyMapping, PyString, PyTimeAccess, PyTuple, PyTzInfo, PyTzInfoAccess,
 };
+use serde_json::Value;
 
 use crate::errors::to_py_err;
 
@@ -27,13 +29,6 @@ pub(crate) fn invalid(field: &str, value: impl Into<String>, reason: impl Into<S
         value: value.into(),
         reason: reason.into(),
     })
-}
-
-/// Renames the field of an [`Error::InvalidInput`] (the core's identifier parsers
-/// name a bare `imei`; a constructor argument is `event.imei`): the core's
-/// [`Error::renamed`].
-pub(crate) fn in_field(e: Error, field: &str) -> Error {
-    e.renamed(field)
 }
 
 /// A short `repr()` of a Python value for error messages.
@@ -69,14 +64,16 @@ fn cached_fixed_offset(tz: &Bound<'_, PyTzInfo>) -> Option<i64> {
     })
 }
 
-/// A Python `datetime` as an instant. The datetime must be timezone-aware: a
-/// naive one is refused (a billing script must never guess a time zone).
-pub(crate) fn instant(field: &str, obj: &Bound<'_, PyAny>) -> PyResult<Instant> {
+/// A Python `datetime` as an instant and its UTC offset in µs. The datetime must
+/// be timezone-aware: a naive one is refused (a billing script must never guess
+/// a time zone), and so is anything else (`invalid_input` naming `field`).
+fn instant_and_offset(field: &str, obj: &Bound<'_, PyAny>) -> PyResult<(Instant, i64)> {
     let Ok(dt) = obj.cast::<PyDateTime>() else {
-        return Err(PyTypeError::new_err(format!(
-            "{field}: expected a timezone-aware datetime, got {}",
-            type_name(obj)
-        )));
+        return Err(invalid(
+            field,
+            short_repr(obj),
+            format!("expected a timezone-aware datetime, got {}", type_name(obj)),
+        ));
     };
     let naive = || {
         invalid(
@@ -121,11 +118,14 @@ pub(crate) fn instant(field: &str, obj: &Bound<'_, PyAny>) -> PyResult<Instant> 
             dt.get_microsecond(),
         )
     })
+    .and_then(|l| l.checked_sub_signed(TimeDelta::microseconds(offset_us)))
     .ok_or_else(|| invalid(field, short_repr(obj), "not a representable instant"))?;
-    let utc = local
-        .checked_sub_signed(TimeDelta::microseconds(offset_us))
-        .ok_or_else(|| invalid(field, short_repr(obj), "not a representable instant"))?;
-    Ok(DateTime::from_naive_utc_and_offset(utc, Utc))
+    Ok((DateTime::from_naive_utc_and_offset(local, Utc), offset_us))
+}
+
+/// A Python `datetime` as an instant (see [`instant_and_offset`]).
+pub(crate) fn instant(field: &str, obj: &Bound<'_, PyAny>) -> PyResult<Instant> {
+    instant_and_offset(field, obj).map(|(t, _)| t)
 }
 
 /// An instant as a Python `datetime` in the fixed offset `tz` (microseconds: the
@@ -159,46 +159,37 @@ pub(crate) fn utc() -> FixedOffset {
     FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!("UTC is a valid offset"))
 }
 
-/// An optional instant as an optional `datetime`.
-pub(crate) fn opt_datetime(
-    py: Python<'_>,
-    t: Option<Instant>,
-    tz: FixedOffset,
-) -> PyResult<Py<PyAny>> {
-    match t {
-        Some(t) => Ok(datetime(py, t, tz)?.into_any().unbind()),
-        None => Ok(py.None()),
+/// An instant as an attribute: a `datetime` in `.1`; equal and hashed as the
+/// instant, whatever the offset (as Python's aware datetimes are).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Dt(pub(crate) Instant, pub(crate) FixedOffset);
+
+impl Dt {
+    /// An instant in UTC.
+    pub(crate) fn utc(t: Instant) -> Self {
+        Dt(t, utc())
     }
 }
 
-/// An integer argument, range-checked into `T`; out of range is invalid input
-/// naming `field`, a non-integer (or a bool) is a `TypeError`.
-pub(crate) fn int<'py, T>(field: &str, obj: &Bound<'py, PyAny>) -> PyResult<T>
-where
-    T: for<'a> FromPyObject<'a, 'py, Error = PyErr>,
-{
-    if !obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyBool>() {
-        return Err(PyTypeError::new_err(format!(
-            "{field}: expected an int, got {}",
-            type_name(obj)
-        )));
+impl PartialEq for Dt {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
     }
-    obj.extract::<T>().map_err(|_| {
-        invalid(
-            field,
-            short_repr(obj),
-            format!("out of range for {}", std::any::type_name::<T>()),
-        )
-    })
+}
+impl Eq for Dt {}
+impl Hash for Dt {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
 }
 
-/// A string argument.
-pub(crate) fn string<'a>(field: &str, obj: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, str>> {
-    let s = obj.cast::<PyString>().map_err(|_| {
-        PyTypeError::new_err(format!("{field}: expected a str, got {}", type_name(obj)))
-    })?;
-    s.to_cow()
-        .map_err(|_| invalid(field, short_repr(obj), "not valid Unicode (lone surrogate)"))
+impl<'py> IntoPyObject<'py> for Dt {
+    type Target = PyDateTime;
+    type Output = Bound<'py, PyDateTime>;
+    type Error = PyErr;
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        datetime(py, self.0, self.1)
+    }
 }
 
 /// JSON text from `str`, `bytes` or `bytearray`.
@@ -214,10 +205,11 @@ pub(crate) fn json_text(what: &str, data: &Bound<'_, PyAny>) -> PyResult<String>
     } else if let Ok(b) = data.cast::<PyByteArray>() {
         b.to_vec()
     } else {
-        return Err(PyTypeError::new_err(format!(
-            "{what}: expected JSON as str or bytes, got {}",
-            type_name(data)
-        )));
+        return Err(invalid(
+            what,
+            short_repr(data),
+            format!("expected JSON as str or bytes, got {}", type_name(data)),
+        ));
     };
     String::from_utf8(bytes).map_err(|e| invalid(what, "…", format!("not UTF-8: {e}")))
 }
@@ -231,15 +223,32 @@ pub(crate) fn json_or_mapping(what: &str, data: &Bound<'_, PyAny>) -> PyResult<S
     }
 }
 
+/// JSON text of an object made of `(key, value)` pairs, the values JSON-shaped
+/// Python values; absent (or `None`) values are left out (the JSON's default).
+/// What the typed constructors give the core's parsers, so that their arguments
+/// are checked exactly as the same fields of `from_dict`.
+pub(crate) fn object<'a, 'py: 'a>(
+    what: &str,
+    fields: impl IntoIterator<Item = (&'a str, Option<&'a Bound<'py, PyAny>>)>,
+) -> PyResult<String> {
+    let mut map = serde_json::Map::new();
+    for (key, value) in fields {
+        if let Some(v) = value.filter(|v| !v.is_none()) {
+            map.insert(key.to_owned(), to_json(&format!("{what}.{key}"), v)?);
+        }
+    }
+    Ok(Value::Object(map).to_string())
+}
+
 /// A JSON-shaped Python value as JSON: `dict` (str keys), `list`/`tuple`, `str`,
-/// `int`, `float`, `bool`, `None`; an aware `datetime` becomes RFC 3339; the
-/// binding's own value classes become their JSON.
+/// `int`, `float`, `bool`, `None`; an aware `datetime` becomes RFC 3339 (in its
+/// own offset when that is whole minutes, else UTC); the binding's own value
+/// classes become their JSON.
 pub(crate) fn to_json(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
     to_json_at(what, obj, 0)
 }
 
-fn to_json_at(path: &str, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<serde_json::Value> {
-    use serde_json::Value;
+fn to_json_at(path: &str, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
     if depth > MAX_DEPTH {
         return Err(invalid(
             path,
@@ -271,16 +280,21 @@ fn to_json_at(path: &str, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<serd
             .map(Value::Number)
             .ok_or_else(|| invalid(path, short_repr(obj), "not a finite number"));
     }
-    if obj.is_instance_of::<PyString>() {
-        return Ok(Value::String(string(path, obj)?.into_owned()));
+    if let Ok(s) = obj.cast::<PyString>() {
+        return s
+            .to_cow()
+            .map(|s| Value::String(s.into_owned()))
+            .map_err(|_| invalid(path, short_repr(obj), "not valid Unicode (lone surrogate)"));
     }
     if obj.is_instance_of::<PyDateTime>() {
-        let t = instant(path, obj)?;
-        return Ok(Value::String(
-            t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-        ));
+        let (t, offset_us) = instant_and_offset(path, obj)?;
+        let tz = (offset_us % 60_000_000 == 0)
+            .then(|| FixedOffset::east_opt(i32::try_from(offset_us / 1_000_000).ok()?))
+            .flatten()
+            .unwrap_or_else(utc);
+        return Ok(Value::String(iotcard::format_instant(t, tz)));
     }
-    if let Some(v) = crate::card::json_of_value_class(obj) {
+    if let Some(v) = crate::value::json_of_value_class(obj) {
         return Ok(v);
     }
     if let Ok(d) = obj.cast::<PyDict>() {
@@ -296,10 +310,14 @@ fn to_json_at(path: &str, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<serd
     if let Ok(m) = obj.cast::<PyMapping>() {
         return dict_to_json(path, m.items()?.iter(), depth);
     }
-    Err(PyTypeError::new_err(format!(
-        "{path}: {} is not JSON-shaped (expected dict, list, str, int, float, bool, None or datetime)",
-        type_name(obj)
-    )))
+    Err(invalid(
+        path,
+        short_repr(obj),
+        format!(
+            "{} is not JSON-shaped (expected dict, list, str, int, float, bool, None or datetime)",
+            type_name(obj)
+        ),
+    ))
 }
 
 fn dict_to_json<'py>(
@@ -310,85 +328,34 @@ fn dict_to_json<'py>(
     let mut map = serde_json::Map::new();
     for item in items {
         let (k, v): (Bound<'py, PyAny>, Bound<'py, PyAny>) = item.extract()?;
-        let key = string(&format!("{path} key"), &k)?.into_owned();
+        let Value::String(key) = to_json_at(&format!("{path} key"), &k, depth + 1)? else {
+            return Err(invalid(
+                &format!("{path} key"),
+                short_repr(&k),
+                "keys must be str",
+            ));
+        };
         let value = to_json_at(&format!("{path}.{key}"), &v, depth + 1)?;
         map.insert(key, value);
     }
     Ok(serde_json::Value::Object(map))
 }
 
-/// JSON as a Python value: `dict`, `list`, `str`, `int`, `float`, `bool`, `None`.
-pub(crate) fn from_json<'py>(
-    py: Python<'py>,
-    v: &serde_json::Value,
-) -> PyResult<Bound<'py, PyAny>> {
-    use serde_json::Value;
-    Ok(match v {
-        Value::Null => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                i.into_pyobject(py)?.into_any()
-            } else if let Some(u) = n.as_u64() {
-                u.into_pyobject(py)?.into_any()
-            } else {
-                n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any()
-            }
-        }
-        Value::String(s) => PyString::new(py, s).into_any(),
-        Value::Array(a) => {
-            let list = PyList::empty(py);
-            for x in a {
-                list.append(from_json(py, x)?)?;
-            }
-            list.into_any()
-        }
-        Value::Object(m) => {
-            let d = PyDict::new(py);
-            for (k, x) in m {
-                d.set_item(k, from_json(py, x)?)?;
-            }
-            d.into_any()
-        }
-    })
+/// JSON text as a Python value (`json.loads`).
+pub(crate) fn loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
+    py.import(pyo3::intern!(py, "json"))?
+        .call_method1(pyo3::intern!(py, "loads"), (text,))
 }
 
-/// Parses JSON text the binding produced itself (a core `to_json`).
-pub(crate) fn parse_own_json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap_or(serde_json::Value::Null)
-}
-
-/// `repr()`-style rendering of a JSON value: strings quoted, lists in brackets.
-pub(crate) fn repr_json(v: &serde_json::Value) -> String {
-    use serde_json::Value;
-    match v {
-        Value::Null => "None".to_owned(),
-        Value::Bool(true) => "True".to_owned(),
-        Value::Bool(false) => "False".to_owned(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
-        Value::Array(a) => format!(
-            "[{}]",
-            a.iter().map(repr_json).collect::<Vec<_>>().join(", ")
-        ),
-        Value::Object(m) => format!(
-            "{{{}}}",
-            m.iter()
-                .map(|(k, x)| format!("'{k}': {}", repr_json(x)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
-
-/// `Name(key=value, ...)` from a JSON object, skipping `skip` keys.
-pub(crate) fn repr_fields(name: &str, v: &serde_json::Value, skip: &[&str]) -> String {
-    let fields = v.as_object().map_or_else(String::new, |m| {
-        m.iter()
-            .filter(|(k, _)| !skip.contains(&k.as_str()))
-            .map(|(k, x)| format!("{k}={}", repr_json(x)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    });
-    format!("{name}({fields})")
+/// `Name(key=value, ...)`, each value as Python writes it (`repr`): the reprs of the
+/// value classes, made from their `to_dict()` items.
+pub(crate) fn repr_items<'py>(
+    name: &str,
+    items: impl IntoIterator<Item = (Bound<'py, PyAny>, Bound<'py, PyAny>)>,
+) -> PyResult<String> {
+    let fields = items
+        .into_iter()
+        .map(|(k, v)| Ok(format!("{k}={}", v.repr()?)))
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok(format!("{name}({})", fields.join(", ")))
 }

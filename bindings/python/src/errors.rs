@@ -56,6 +56,9 @@ fn make_class<'py>(
     ns.set_item("__doc__", doc)?;
     if let Some(code) = code {
         ns.set_item("code", code)?;
+    } else {
+        // Set on the errors `FleetEntry.replay` raises.
+        ns.set_item("event_index", py.None())?;
     }
     let ty = py.get_type::<PyType>().call1((name, bases, ns))?;
     Ok(ty.cast_into::<PyType>()?)

@@ -1,17 +1,17 @@
 //! `Event`: one class for the event table of docs/json.md, with a constructor per
-//! event type (`Event.charge(1500)`) and `from_json`/`from_dict` for the JSON shape.
+//! event type (`Event.charge(1500)`) and `from_json`/`from_dict` for the JSON
+//! shape. Every door goes through the core's parser: a constructor's arguments
+//! are the JSON fields of its type, so a bad value raises what `from_dict` raises.
 
-use iotcard::{Event, Hold, Iccid, Imei, Region};
+use iotcard::Event;
 use pyo3::prelude::*;
-use pyo3::types::PyType;
+use pyo3::types::{PyDict, PyType};
 
-use crate::card::extract_plan;
-use crate::convert::{
-    from_json, in_field, instant, int, json_or_mapping, json_text, parse_own_json, repr_fields,
-    string,
-};
-use crate::enums::PyEnum;
+use crate::card::PyPlan;
+use crate::convert::{Dt, json_or_mapping, json_text, loads, object, repr_items};
+use crate::enums::En;
 use crate::errors::to_py_err;
+use crate::value::json_hash;
 
 /// One event (`type` and its fields), validated when made.
 #[pyclass(frozen, eq, module = "iotcard._iotcard", name = "Event")]
@@ -20,27 +20,23 @@ pub(crate) struct PyEvent {
     pub(crate) inner: Event,
 }
 
-fn imei(field: &str, obj: &Bound<'_, PyAny>) -> PyResult<Imei> {
-    Imei::parse(&string(field, obj)?).map_err(|e| to_py_err(in_field(e, field)))
-}
-
-fn opt_imei(field: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Imei>> {
-    match obj {
-        Some(o) if !o.is_none() => imei(field, o).map(Some),
-        _ => Ok(None),
-    }
-}
-
 impl PyEvent {
-    fn checked(inner: Event) -> PyResult<Self> {
-        inner.validate().map_err(to_py_err)?;
-        Ok(PyEvent { inner })
-    }
-
+    /// An event from JSON text (the core's parser, which checks every field).
     pub(crate) fn parse(text: &str) -> PyResult<Self> {
         Event::from_json(text)
             .map(|inner| PyEvent { inner })
             .map_err(to_py_err)
+    }
+
+    /// The event of type `kind` with the given fields (None: left out).
+    fn of<'py>(
+        py: Python<'py>,
+        kind: &'static str,
+        fields: &[(&'static str, Option<&Bound<'py, PyAny>>)],
+    ) -> PyResult<Self> {
+        let kind = kind.into_pyobject(py)?.into_any();
+        let all = std::iter::once(("type", Some(&kind))).chain(fields.iter().copied());
+        Self::parse(&object("event", all)?)
     }
 }
 
@@ -63,59 +59,42 @@ impl PyEvent {
     /// R5.1: first activation (`imei` required when the policy binds devices).
     #[staticmethod]
     #[pyo3(signature = (imei = None))]
-    fn activate(imei: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        Self::checked(Event::Activate {
-            imei: opt_imei("event.imei", imei)?,
-        })
+    fn activate(py: Python<'_>, imei: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        Self::of(py, "activate", &[("imei", imei)])
     }
 
     /// R2, R5.2, R7.2: traffic reported by the operator.
     #[staticmethod]
     #[pyo3(signature = (bytes, *, imei = None, region = None))]
-    fn usage(
-        bytes: &Bound<'_, PyAny>,
-        imei: Option<&Bound<'_, PyAny>>,
-        region: Option<&Bound<'_, PyAny>>,
+    fn usage<'py>(
+        py: Python<'py>,
+        bytes: &Bound<'py, PyAny>,
+        imei: Option<&Bound<'py, PyAny>>,
+        region: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Self> {
-        let region = match region {
-            Some(r) if !r.is_none() => Some(
-                Region::parse(&string("event.region", r)?)
-                    .map_err(|e| to_py_err(in_field(e, "event.region")))?,
-            ),
-            _ => None,
-        };
-        Self::checked(Event::Usage {
-            bytes: int("event.bytes", bytes)?,
-            imei: opt_imei("event.imei", imei)?,
-            region,
-        })
+        let fields = [("bytes", Some(bytes)), ("imei", imei), ("region", region)];
+        Self::of(py, "usage", &fields)
     }
 
     /// R3.1: a charge (minor units, > 0).
     #[staticmethod]
     #[pyo3(signature = (amount, /))]
-    fn charge(amount: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Self::checked(Event::Charge {
-            amount: int("event.amount", amount)?,
-        })
+    fn charge(py: Python<'_>, amount: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Self::of(py, "charge", &[("amount", Some(amount))])
     }
 
     /// R3.2, R3.3: a payment (minor units, > 0).
     #[staticmethod]
     #[pyo3(signature = (amount, /))]
-    fn payment(amount: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Self::checked(Event::Payment {
-            amount: int("event.amount", amount)?,
-        })
+    fn payment(py: Python<'_>, amount: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Self::of(py, "payment", &[("amount", Some(amount))])
     }
 
     /// R2.4: a data package for the current quota period (bytes, > 0).
     #[staticmethod]
     #[pyo3(signature = (bytes, /))]
-    fn top_up(bytes: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Self::checked(Event::TopUp {
-            bytes: int("event.bytes", bytes)?,
-        })
+    fn top_up(py: Python<'_>, bytes: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Self::of(py, "top_up", &[("bytes", Some(bytes))])
     }
 
     /// R1: the customer suspends the card.
@@ -137,37 +116,29 @@ impl PyEvent {
     /// R4.3: renewal with a new plan (a `Plan` or a dict in the JSON shape).
     #[staticmethod]
     #[pyo3(signature = (plan, /))]
-    fn renew(plan: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Self::checked(Event::Renew {
-            plan: extract_plan("event.plan", plan)?,
-        })
+    fn renew(py: Python<'_>, plan: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Self::of(py, "renew", &[("plan", Some(plan))])
     }
 
     /// R5.3: bind a new device.
     #[staticmethod]
     #[pyo3(signature = (imei, /))]
-    fn rebind(imei: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Self::checked(Event::Rebind {
-            imei: self::imei("event.imei", imei)?,
-        })
+    fn rebind(py: Python<'_>, imei: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Self::of(py, "rebind", &[("imei", Some(imei))])
     }
 
     /// R7.3: the operator lifts a hold only it can lift.
     #[staticmethod]
     #[pyo3(signature = (hold, /))]
-    fn operator_release(hold: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Self::checked(Event::OperatorRelease {
-            hold: Hold::extract("event.hold", hold)?,
-        })
+    fn operator_release(py: Python<'_>, hold: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Self::of(py, "operator_release", &[("hold", Some(hold))])
     }
 
     /// R8.1: a maintenance window from the event's instant until `until`.
     #[staticmethod]
     #[pyo3(signature = (until, /))]
-    fn maintenance(until: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Self::checked(Event::Maintenance {
-            until: instant("event.until", until)?,
-        })
+    fn maintenance(py: Python<'_>, until: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Self::of(py, "maintenance", &[("until", Some(until))])
     }
 
     /// R9.2: the card is reported lost.
@@ -181,11 +152,8 @@ impl PyEvent {
     /// R9.2: the lost card is swapped for a new one with ICCID `iccid`.
     #[staticmethod]
     #[pyo3(signature = (iccid, /))]
-    fn replace(iccid: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Self::checked(Event::Replace {
-            iccid: Iccid::parse(&string("event.iccid", iccid)?)
-                .map_err(|e| to_py_err(in_field(e, "event.iccid")))?,
-        })
+    fn replace(py: Python<'_>, iccid: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Self::of(py, "replace", &[("iccid", Some(iccid))])
     }
 
     /// R6.1: the customer cancels the card.
@@ -201,20 +169,92 @@ impl PyEvent {
     fn r#type(&self) -> &'static str {
         self.inner.kind()
     }
+    /// `charge`, `payment`: the amount, minor units; else None.
+    #[getter]
+    fn amount(&self) -> Option<i64> {
+        match self.inner {
+            Event::Charge { amount } | Event::Payment { amount } => Some(amount),
+            _ => None,
+        }
+    }
+    /// `usage`, `top_up`: bytes; else None.
+    #[getter]
+    fn bytes(&self) -> Option<u64> {
+        match self.inner {
+            Event::Usage { bytes, .. } | Event::TopUp { bytes } => Some(bytes),
+            _ => None,
+        }
+    }
+    /// `activate`, `usage`, `rebind`: the device's IMEI, or None.
+    #[getter]
+    fn imei(&self) -> Option<String> {
+        match self.inner {
+            Event::Activate { imei } | Event::Usage { imei, .. } => imei,
+            Event::Rebind { imei } => Some(imei),
+            _ => None,
+        }
+        .map(|i| i.to_string())
+    }
+    /// `usage`: the province code, or None.
+    #[getter]
+    fn region(&self) -> Option<String> {
+        match self.inner {
+            Event::Usage { region, .. } => region.map(|r| r.to_string()),
+            _ => None,
+        }
+    }
+    /// `renew`: the new plan; else None.
+    #[getter]
+    fn plan(&self) -> Option<PyPlan> {
+        match self.inner {
+            Event::Renew { plan } => Some(PyPlan::from(plan)),
+            _ => None,
+        }
+    }
+    /// `operator_release`: the hold to lift; else None.
+    #[getter]
+    fn hold(&self) -> Option<En<iotcard::Hold>> {
+        match self.inner {
+            Event::OperatorRelease { hold } => Some(En(hold)),
+            _ => None,
+        }
+    }
+    /// `maintenance`: the end of the window (UTC); else None.
+    #[getter]
+    fn until(&self) -> Option<Dt> {
+        match self.inner {
+            Event::Maintenance { until } => Some(Dt::utc(until)),
+            _ => None,
+        }
+    }
+    /// `replace`: the new card's ICCID; else None.
+    #[getter]
+    fn iccid(&self) -> Option<String> {
+        match self.inner {
+            Event::Replace { iccid } => Some(iccid.to_string()),
+            _ => None,
+        }
+    }
 
     /// The event as JSON.
     fn to_json(&self) -> String {
         self.inner.to_json()
     }
 
-    /// The event as a dict in the JSON shape.
+    /// The event as a dict in the JSON shape: `type` and the event's own fields
+    /// (each an attribute of the same name).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        from_json(py, &parse_own_json(&self.inner.to_json()))
+        loads(py, &self.inner.to_json())
     }
 
-    fn __repr__(&self) -> String {
-        let v = parse_own_json(&self.inner.to_json());
-        repr_fields(&format!("Event.{}", self.inner.kind()), &v, &["type"])
+    fn __hash__(&self) -> u64 {
+        json_hash(&self.inner.to_json())
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let d = self.to_dict(py)?.cast_into::<PyDict>()?;
+        let fields = d.iter().filter(|(k, _)| !k.eq("type").unwrap_or(false));
+        repr_items(&format!("Event.{}", self.inner.kind()), fields)
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {

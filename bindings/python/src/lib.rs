@@ -5,10 +5,13 @@
 //! and converts — Python values in, core values out — with no rule of its own.
 //! Status, holds, fees, remedies and schedules all come from the core.
 //!
-//! - `convert`: instants (aware `datetime` only), integers, JSON text and values;
+//! - `convert`: instants (aware `datetime` only), JSON text, and JSON-shaped
+//!   values made into JSON for the core's parsers (every door is the core's);
 //! - `errors`: `IotCardError` and one subclass per core error code;
-//! - `enums`: the core's named enums as `enum.StrEnum` classes;
+//! - `enums`: the core's named enums as `enum.StrEnum` classes, `from_bits`;
+//! - `value`: what the value classes share (plain-data classes, hashing);
 //! - `policy`, `card`, `event`, `assessment`: the value classes;
+//! - `fleet`: `FleetEntry`, the core's replay of a fleet line;
 //! - `batch`: `assess_many`, detached from the interpreter, into buffer columns.
 
 mod assessment;
@@ -18,7 +21,9 @@ mod convert;
 mod enums;
 mod errors;
 mod event;
+mod fleet;
 mod policy;
+mod value;
 
 /// The module every class reports as its `__module__` (so pickling finds them).
 pub(crate) const MODULE: &str = "iotcard._iotcard";
@@ -31,13 +36,15 @@ mod _iotcard {
     use pyo3::types::PyTuple;
 
     #[pymodule_export]
-    use crate::assessment::{PyAssessment, PyChange, PyRefund, PyScheduled};
+    use crate::assessment::{PyAssessment, PyChange, PyHoldDetail, PyRefund, PyScheduled};
     #[pymodule_export]
     use crate::batch::{Assessments, assess_many};
     #[pymodule_export]
     use crate::card::{PyAdvanced, PyApplied, PyCard, PyPlan};
     #[pymodule_export]
     use crate::event::PyEvent;
+    #[pymodule_export]
+    use crate::fleet::{PyFleetEntry, PyReplayed};
     #[pymodule_export]
     use crate::policy::PyPolicy;
 

@@ -5,8 +5,9 @@ use iotcard::Policy;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
-use crate::convert::{from_json, json_or_mapping, json_text, parse_own_json, repr_json, to_json};
+use crate::convert::{json_or_mapping, json_text, loads, repr_items, to_json};
 use crate::errors::to_py_err;
+use crate::value::json_hash;
 
 /// Policy settings. `Policy()` is the default policy; keyword arguments change
 /// fields (`Policy(low_balance=300, timezone="+00:00")`); an unknown field is
@@ -52,9 +53,13 @@ impl PyPolicy {
         self.inner.to_json()
     }
 
-    /// Every field, as a dict.
+    /// Every field, as a dict (the keys are the attribute names).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        from_json(py, &parse_own_json(&self.inner.to_json()))
+        loads(py, &self.inner.to_json())
+    }
+
+    fn __hash__(&self) -> u64 {
+        json_hash(&self.inner.to_json())
     }
 
     /// Billing time zone, `+HH:MM`.
@@ -120,17 +125,13 @@ impl PyPolicy {
     }
 
     /// Shows the fields that differ from the default policy.
-    fn __repr__(&self) -> String {
-        let mine = parse_own_json(&self.inner.to_json());
-        let default = parse_own_json(&Policy::default().to_json());
-        let fields = mine.as_object().map_or_else(String::new, |m| {
-            m.iter()
-                .filter(|(k, v)| default.get(k.as_str()) != Some(*v))
-                .map(|(k, v)| format!("{k}={}", repr_json(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        });
-        format!("Policy({fields})")
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let default = loads(py, &Policy::default().to_json())?;
+        let mine = self.to_dict(py)?.cast_into::<PyDict>()?;
+        let changed = mine
+            .iter()
+            .filter(|(k, v)| default.get_item(k).and_then(|d| d.ne(v)).unwrap_or(true));
+        repr_items("Policy", changed)
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {

@@ -66,7 +66,7 @@ def test_policy_keywords_defaults_and_repr() -> None:
     p = Policy(low_balance=300, timezone="+00:00")
     assert p.low_balance == 300 and p.timezone == "+00:00" and p.retention_months == 3
     assert repr(Policy()) == "Policy()"
-    assert repr(p) == "Policy(low_balance=300, timezone='+00:00')"
+    assert repr(p) == "Policy(timezone='+00:00', low_balance=300)"
     assert Policy().restricted_regions == ("35", "45", "54", "65")
     assert Policy() == Policy.from_json("{}") == Policy.from_json(b"{}")
     assert Policy() != p
@@ -130,7 +130,10 @@ def test_apply_advance_assess() -> None:
     (change,) = applied.changes
     assert change.rule is iotcard.Rule.R5_1 and change.event == "activate" and change.scheduled is None
     assert (change.effect, change.from_status, change.to_status) == ("status_changed", "inventory", "active")
-    assert change.to_dict()["cause"] == {"event": "activate"}
+    assert change.to_dict() == {
+        "at": "2026-01-05T02:00:00Z", "rule": "R5.1", "event": "activate", "scheduled": None,
+        "effect": "status_changed", "hold": None, "from_status": "inventory", "to_status": "active", "amount": None,
+    }
     card = applied.card.apply(policy, at(1, 2), Event.charge(1500)).card
     assert card.status == "suspended" and card.holds == {"arrears"}
     assert card.hold_since("arrears") == at(1, 2)
@@ -146,7 +149,10 @@ def test_apply_advance_assess() -> None:
     assert a.manual_suspend_unmet == {"arrears"}
     assert a.next is not None and a.next.change == "expire" and a.next.at == END
     assert a.next == card.assess(policy, at(2, 2)).next
-    assert a.needs_action and a.hold_bits == 1 << list(iotcard.Hold).index(iotcard.Hold.ARREARS)
+    assert a.needs_action
+    (detail,) = a.hold_details
+    assert (detail.hold, detail.remedy, detail.since) == ("arrears", "pay_then_resume", at(1, 2))
+    assert detail.to_dict() == a.to_dict()["hold_details"][0]
     assert a.at.utcoffset() == timedelta(hours=8)
     d = a.to_dict()
     assert d["status"] == "suspended" and d["holds"] == ["arrears"] and d["remedies"] == {"arrears": "pay_then_resume"}

@@ -45,7 +45,7 @@ def test_columns_hold_what_assess_says() -> None:
         a = card.assess(policy, AT)
         assert r[i] == a and r[i - 8] == a
         assert statuses[r.status[i]] is a.status
-        assert r.holds[i] == a.hold_bits
+        assert iotcard.Hold.from_bits(r.holds[i]) == a.holds
         assert r.balance[i] == a.balance
         assert r.needs_action[i] is a.needs_action
         assert r.error[i] == -1

@@ -1,4 +1,21 @@
-"""Type stubs for the native module ``iotcard._iotcard`` (checked with mypy.stubtest)."""
+"""Type stubs for the native module ``iotcard._iotcard`` (checked with mypy.stubtest).
+
+Conventions of every class:
+
+- A bad value (wrong type, out of range, malformed, unknown name, naive datetime)
+  raises ``InvalidInput`` naming the field, whichever door it came in by: a typed
+  constructor (``Event.charge(15.0)``) and ``from_dict``/``from_json`` with the same
+  value (``{"type": "charge", "amount": 15.0}``) raise the same class and message.
+- Values are immutable, compare by value and are hashable.
+- Money is ``int`` minor units (fen), data ``int`` bytes. Instants are aware
+  ``datetime``s (a naive one is refused); an assessment's instants come back in the
+  policy's time zone, a card's and the audit trail's in UTC.
+- JSON shapes (``from_json``, ``from_dict``, ``to_json``) are those of docs/json.md;
+  ``from_dict`` also takes aware datetimes and the classes below inside the dict.
+- ``to_dict()`` has one key per attribute, of the same name, with JSON-shaped values
+  (instants as RFC 3339 strings, members as their names, sets as lists). The one
+  exception is ``Card.to_dict()``: the stored state, which ``Card.from_dict`` reads.
+"""
 
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
@@ -12,6 +29,9 @@ __all__ = [
     "Scheduled",
     "Assessments",
     "assess_many",
+    "HoldDetail",
+    "FleetEntry",
+    "Replayed",
     "Advanced",
     "Applied",
     "Card",
@@ -60,12 +80,24 @@ class Hold(StrEnum):
     RESTRICTED_REGION = "restricted_region"
     MAINTENANCE = "maintenance"
     LOST = "lost"
+    @classmethod
+    def from_bits(cls, bits: int, /) -> frozenset[Hold]:
+        """Decodes a bit set of the ``Assessments.holds`` column: the members whose
+        bit ``1 << position in Hold`` is set. Bits beyond the members raise
+        ``InvalidInput``."""
+
 
 class Service(StrEnum):
     DATA = "data"
     VOICE_OUTGOING = "voice_outgoing"
     VOICE_INCOMING = "voice_incoming"
     SMS = "sms"
+    @classmethod
+    def from_bits(cls, bits: int, /) -> frozenset[Service]:
+        """Decodes a bit set of the ``Assessments.barred`` column: the members whose
+        bit ``1 << position in Service`` is set. Bits beyond the members raise
+        ``InvalidInput``."""
+
 
 class Status(StrEnum):
     INVENTORY = "inventory"
@@ -105,6 +137,12 @@ class Action(StrEnum):
     REPORT_LOST = "report_lost"
     REPLACE = "replace"
     CANCEL = "cancel"
+    @classmethod
+    def from_bits(cls, bits: int, /) -> frozenset[Action]:
+        """Decodes a bit set of the ``Assessments.can`` column: the members whose
+        bit ``1 << position in Action`` is set. Bits beyond the members raise
+        ``InvalidInput``."""
+
 
 class Period(StrEnum):
     MONTH = "month"
@@ -116,6 +154,12 @@ class CallCause(StrEnum):
     LOW_BALANCE = "low_balance"
     LOST = "lost"
     CONTACT_OPERATOR = "contact_operator"
+    @classmethod
+    def from_bits(cls, bits: int, /) -> tuple[CallCause, ...]:
+        """Decodes a bit set of the ``Assessments.call_restriction`` column: the members whose
+        bit ``1 << position in CallCause`` is set (in diagnosis order). Bits beyond the members raise
+        ``InvalidInput``."""
+
 
 class Condition(StrEnum):
     PLAN_NOT_VALID = "plan_not_valid"
@@ -161,6 +205,9 @@ class IotCardError(Exception):
     """Base class of every iotcard error; ``.code`` is the stable error code."""
 
     code: str
+    event_index: int | None
+    """For an error raised by ``FleetEntry.replay``: the position of the refused
+    event in ``events`` (``len(events)`` when advancing to ``at`` failed); else None."""
 
 class InvalidInput(IotCardError, ValueError):
     field: str
@@ -195,6 +242,8 @@ class NothingToLift(IotCardError):
 
 @final
 class Policy:
+    """Policy settings: ``Policy()`` is the default; keywords change fields."""
+
     def __new__(cls, **overrides: Any) -> Policy: ...
     @classmethod
     def from_json(cls, data: _Json, /) -> Policy: ...
@@ -225,9 +274,12 @@ class Policy:
     @property
     def refund_unused_months(self) -> int: ...
     def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
 
 @final
 class Plan:
+    """A prepaid plan: validity ``[start, end)`` (UTC), quota per period, monthly fee."""
+
     def __new__(
         cls,
         start: datetime,
@@ -236,6 +288,11 @@ class Plan:
         quota_bytes: int,
         monthly_fee: int,
     ) -> Plan: ...
+    @classmethod
+    def from_json(cls, data: _Json, /) -> Plan: ...
+    @classmethod
+    def from_dict(cls, data: _JsonOrMapping, /) -> Plan: ...
+    def to_json(self) -> str: ...
     @property
     def start(self) -> datetime: ...
     @property
@@ -248,9 +305,13 @@ class Plan:
     def monthly_fee(self) -> int: ...
     def to_dict(self) -> dict[str, Any]: ...
     def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
 
 @final
 class Event:
+    """One event. Attributes other than ``type`` are None when the type has no
+    such field; ``to_dict()`` holds ``type`` and the type's own fields."""
+
     @classmethod
     def from_json(cls, data: _Json, /) -> Event: ...
     @classmethod
@@ -285,12 +346,31 @@ class Event:
     def cancel() -> Event: ...
     @property
     def type(self) -> str: ...
+    @property
+    def amount(self) -> int | None: ...
+    @property
+    def bytes(self) -> int | None: ...
+    @property
+    def imei(self) -> str | None: ...
+    @property
+    def region(self) -> str | None: ...
+    @property
+    def plan(self) -> Plan | None: ...
+    @property
+    def hold(self) -> Hold | None: ...
+    @property
+    def until(self) -> datetime | None: ...
+    @property
+    def iccid(self) -> str | None: ...
     def to_json(self) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...
     def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
 
 @final
 class Card:
+    """A card's whole state; ``apply`` and ``advance`` return new cards."""
+
     def __new__(
         cls,
         iccid: str,
@@ -298,7 +378,7 @@ class Card:
         plan: Plan | Mapping[str, Any],
         *,
         balance: int | None = None,
-        auto_suspend: bool = False,
+        auto_suspend: bool | None = None,
     ) -> Card: ...
     @classmethod
     def open(cls, data: _JsonOrMapping, /) -> Card: ...
@@ -307,7 +387,8 @@ class Card:
     @classmethod
     def from_dict(cls, data: _JsonOrMapping, /) -> Card: ...
     def to_json(self) -> str: ...
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The stored state (``json.loads(card.to_json())``), not the attributes."""
     def apply(
         self, policy: Policy, at: datetime, event: Event | Mapping[str, Any] | str, /
     ) -> Applied: ...
@@ -339,6 +420,7 @@ class Card:
     def replaced_by(self) -> str | None: ...
     def hold_since(self, hold: Hold | str, /) -> datetime | None: ...
     def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
 
 @final
 class Applied:
@@ -348,6 +430,8 @@ class Applied:
     def replacement(self) -> Card | None: ...
     @property
     def changes(self) -> tuple[Change, ...]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
 
 @final
 class Advanced:
@@ -355,9 +439,13 @@ class Advanced:
     def card(self) -> Card: ...
     @property
     def changes(self) -> tuple[Change, ...]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
 
 @final
 class Change:
+    """One entry of the audit trail (instants in UTC)."""
+
     @property
     def at(self) -> datetime: ...
     @property
@@ -378,9 +466,12 @@ class Change:
     def amount(self) -> int | None: ...
     def to_dict(self) -> dict[str, Any]: ...
     def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
 
 @final
 class Scheduled:
+    """A scheduled change; equal and hashed by the instant, whatever its offset."""
+
     @property
     def at(self) -> datetime: ...
     @property
@@ -399,9 +490,32 @@ class Refund:
     def estimate(self) -> int: ...
     def to_dict(self) -> dict[str, Any]: ...
     def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class HoldDetail:
+    """One active hold of an assessment; ``what_to_do`` and ``why`` are
+    ``{"en": ..., "zh-CN": ...}``."""
+
+    @property
+    def hold(self) -> Hold: ...
+    @property
+    def remedy(self) -> Remedy: ...
+    @property
+    def since(self) -> datetime | None: ...
+    @property
+    def what_to_do(self) -> dict[str, str]: ...
+    @property
+    def why(self) -> dict[str, str]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
 
 @final
 class Assessment:
+    """A card assessed at an instant (instants in the policy's time zone).
+    ``to_dict()`` is the JSON of ``to_json()`` plus ``needs_action``."""
+
     @property
     def at(self) -> datetime: ...
     @property
@@ -409,7 +523,7 @@ class Assessment:
     @property
     def holds(self) -> frozenset[Hold]: ...
     @property
-    def hold_bits(self) -> int: ...
+    def hold_details(self) -> tuple[HoldDetail, ...]: ...
     @property
     def barred(self) -> frozenset[Service]: ...
     @property
@@ -447,13 +561,60 @@ class Assessment:
     def to_json(self) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...
     def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+# Fleets.
+
+@final
+class FleetEntry:
+    """One line of a fleet file (docs/json.md): ``{"card": {...}}`` (a new card) or
+    ``{"state": {...}}`` (a stored state), with ``"events": [{"at", "event"}]``."""
+
+    @classmethod
+    def from_json(cls, data: _Json, /) -> FleetEntry: ...
+    @classmethod
+    def from_dict(cls, data: _JsonOrMapping, /) -> FleetEntry: ...
+    def to_json(self) -> str: ...
+    @property
+    def events(self) -> tuple[tuple[datetime, Event], ...]: ...
+    def replay(self, policy: Policy, at: datetime, /) -> Replayed:
+        """Replays the events at or before ``at``, then advances to ``at``, as
+        ``iotcard assess`` does. A refused event stops the replay and raises its
+        error, with ``event_index`` set."""
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Replayed:
+    @property
+    def card(self) -> Card:
+        """The card at the instant (after a ``replace``, the new card)."""
+    @property
+    def replaced(self) -> tuple[Card, ...]: ...
+    @property
+    def cards(self) -> tuple[Card, ...]:
+        """The replaced cards, then ``card``: every card ``iotcard assess`` reports."""
+    @property
+    def later_events(self) -> int: ...
+    def stored(self) -> tuple[FleetEntry, ...]:
+        """What to keep for the next run (``iotcard assess --save-states``)."""
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
 
 # Batch.
 
 @final
 class Assessments:
     """Columns of one value per card (read-only ``memoryview``s that numpy and
-    pyarrow take without copying), and ``result[i]``, made on demand."""
+    pyarrow take without copying), and ``result[i]``, made on demand.
+
+    ``status`` and ``next_change`` are positions in ``Status`` / ``ChangeKind``
+    (``list(Status)[code]``; ``next_change`` -1: nothing scheduled); ``holds``,
+    ``barred``, ``can`` and ``call_restriction`` are bit sets, decoded by
+    ``Hold.from_bits``, ``Service.from_bits``, ``Action.from_bits`` and
+    ``CallCause.from_bits``; ``retention_ends`` and ``next_at`` are Unix
+    milliseconds, ``-2**63`` (numpy's NaT) when absent; ``error`` is -1, or the
+    position of the card's error code in ``ERROR_CODES``."""
 
     @property
     def at(self) -> datetime: ...

@@ -1,0 +1,100 @@
+"""`FleetEntry`: the core's replay of a fleet line, as `iotcard assess` does it."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+import iotcard
+from iotcard import Event, FleetEntry, Policy
+
+CST = timezone(timedelta(hours=8))
+IMEI = "490154203237518"
+CARD: dict[str, Any] = {
+    "iccid": "89860012345678901238",
+    "msisdn": "1440012345678",
+    "balance": 1000,
+    "plan": {"start": "2026-01-01T00:00:00+08:00", "end": "2027-01-01T00:00:00+08:00",
+             "period": "month", "quota_bytes": 104857600, "monthly_fee": 1000},
+}
+
+
+def line(*events: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    return {"card": CARD, "events": [{"at": at, "event": e} for at, e in events]}
+
+
+ACTIVATE = ("2026-01-05T10:00:00+08:00", {"type": "activate", "imei": IMEI})
+
+
+def test_replay_applies_the_events_up_to_the_instant() -> None:
+    entry = FleetEntry.from_json(json.dumps(line(
+        ACTIVATE,
+        ("2026-02-01T00:00:00+08:00", {"type": "charge", "amount": 1500}),
+        ("2026-04-01T00:00:00+08:00", {"type": "payment", "amount": 5000}),
+    )))
+    assert entry == FleetEntry.from_dict(line(
+        ACTIVATE,
+        ("2026-02-01T00:00:00+08:00", {"type": "charge", "amount": 1500}),
+        ("2026-04-01T00:00:00+08:00", {"type": "payment", "amount": 5000}),
+    ))
+    assert [e.type for _, e in entry.events] == ["activate", "charge", "payment"]
+    assert entry.events[0][0] == datetime(2026, 1, 5, 2, tzinfo=UTC)
+    at = datetime(2026, 3, 1, tzinfo=CST)
+    r = entry.replay(Policy(), at)
+    assert r.card.balance == -500 and r.card.holds == {"arrears"} and r.card.clock == at
+    assert r.replaced == () and r.cards == (r.card,) and r.later_events == 1
+    # What is stored, replayed later, gives what the whole log gives.
+    (kept,) = r.stored()
+    assert [e.type for _, e in kept.events] == ["payment"]
+    later = datetime(2026, 5, 1, tzinfo=CST)
+    assert FleetEntry.from_json(kept.to_json()).replay(Policy(), later).card == entry.replay(Policy(), later).card
+    assert hash(entry) == hash(FleetEntry.from_json(entry.to_json()))
+    assert r == entry.replay(Policy(), at) and hash(r) == hash(entry.replay(Policy(), at))
+
+
+def test_replace_gives_every_card_of_the_line() -> None:
+    entry = FleetEntry.from_dict(line(
+        ACTIVATE,
+        ("2026-02-10T10:00:00+08:00", {"type": "report_lost"}),
+        ("2026-02-11T10:00:00+08:00", {"type": "replace", "iccid": "89860012345678901246"}),
+    ))
+    r = entry.replay(Policy(), datetime(2026, 3, 1, tzinfo=CST))
+    assert r.card.iccid == "89860012345678901246"
+    assert [c.status for c in r.replaced] == ["replaced"]
+    assert r.cards == (*r.replaced, r.card)
+    assert len(r.stored()) == 2
+
+
+def test_a_refused_event_stops_the_replay_and_names_its_position() -> None:
+    entry = FleetEntry.from_dict(line(
+        ACTIVATE,
+        ("2026-02-01T00:00:00+08:00", {"type": "charge", "amount": 1500}),
+        ("2026-02-03T09:00:00+08:00", {"type": "manual_suspend"}),
+    ))
+    with pytest.raises(iotcard.ManualSuspendNotAllowed) as info:
+        entry.replay(Policy(), datetime(2026, 3, 1, tzinfo=CST))
+    assert info.value.event_index == 2 and info.value.unmet == {"arrears"}
+    # A stored state advanced to before its clock: the index is len(events).
+    (stored,) = FleetEntry.from_dict(line(ACTIVATE)).replay(Policy(), datetime(2026, 3, 1, tzinfo=CST)).stored()
+    with pytest.raises(iotcard.OutOfOrder) as late:
+        stored.replay(Policy(), datetime(2026, 2, 1, tzinfo=CST))
+    assert late.value.event_index == len(stored.events) == 0
+    # Errors raised elsewhere carry no index.
+    with pytest.raises(iotcard.InvalidInput) as other:
+        Event.charge(0)
+    assert other.value.event_index is None
+
+
+def test_bad_lines_are_invalid_input_naming_the_field() -> None:
+    with pytest.raises(iotcard.InvalidInput) as info:
+        FleetEntry.from_dict(line(ACTIVATE, ("2026-02-01T00:00:00+08:00", {"type": "charge", "amount": 15.0})))
+    assert info.value.field == "entry.events[1].event.amount"
+    with pytest.raises(iotcard.InvalidInput, match="entry.card"):
+        FleetEntry.from_dict({"events": []})
+    with pytest.raises(iotcard.InvalidInput, match="entry"):
+        FleetEntry.from_json("[]")
+    with pytest.raises(iotcard.InvalidInput, match="naive"):
+        FleetEntry.from_dict(line()).replay(Policy(), datetime(2026, 3, 1))
