@@ -61,29 +61,33 @@ impl NewCard {
     }
 }
 
-/// The current quota period and its usage (R2.1).
+/// The current quota period and its usage (R2.1): the stored state's `period`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct QuotaPeriod {
+pub struct QuotaPeriod {
+    /// Start of the quota period.
     #[serde(with = "rfc3339")]
-    pub(crate) start: Instant,
+    pub start: Instant,
+    /// End of the quota period (exclusive).
     #[serde(with = "rfc3339")]
-    pub(crate) end: Instant,
-    pub(crate) usage_bytes: u64,
-    pub(crate) top_up_bytes: u64,
+    pub end: Instant,
+    /// Traffic in the period, bytes.
+    pub usage_bytes: u64,
+    /// Top-ups bought for the period, bytes.
+    pub top_up_bytes: u64,
 }
 
-/// The latest retention (R4.2, R4.4).
+/// The latest retention (R4.2, R4.4): the stored state's `retention`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct Retention {
+pub struct Retention {
     /// The expiry instant that started it.
     #[serde(with = "rfc3339")]
-    pub(crate) expired_at: Instant,
+    pub expired_at: Instant,
     /// Fees fallen due so far.
-    pub(crate) fees_due: u32,
+    pub fees_due: u32,
     /// Their sum, minor units.
-    pub(crate) fees_amount: i64,
+    pub fees_amount: i64,
 }
 
 /// A card's whole state: only its facts (what happened to it), never anything
@@ -196,6 +200,62 @@ impl Card {
     /// Serializes the whole state as JSON (with `"version"`).
     pub fn to_json(&self) -> String {
         serde_json::to_string(&StateJson::from(self)).unwrap_or_default()
+    }
+
+    /// The stored state as plain fields (what [`Card::to_json`] writes, without
+    /// the version): for stores that keep it in columns of their own.
+    pub fn state(&self) -> CardState {
+        let mut holds = Vec::new();
+        if !self.holds.set().is_empty() {
+            holds.extend(
+                self.holds
+                    .iter()
+                    .map(|(hold, since)| HoldSince { hold, since }),
+            );
+        }
+        CardState {
+            iccid: self.iccid,
+            msisdn: self.msisdn,
+            auto_suspend: self.auto_suspend,
+            balance: self.balance,
+            plan: self.plan,
+            imei: self.imei,
+            activated_at: self.activated_at,
+            terminal: self.terminal,
+            clock: self.clock,
+            holds,
+            period: self.period,
+            last_traffic: self.last_traffic,
+            maintenance_until: self.holds.maintenance_until(),
+            retention: self.retention,
+            replaced_by: self.replaced_by,
+        }
+    }
+
+    /// Loads a state from its plain fields ([`Card::state`]), checked exactly
+    /// as [`Card::from_json`] checks the JSON.
+    ///
+    /// ```
+    /// # use iotcard::{Card, NewCard};
+    /// # let card = Card::new(&NewCard::from_json(r#"{
+    /// #   "iccid": "89860012345678901238", "msisdn": "1440012345678",
+    /// #   "plan": {"start": "2026-01-01T00:00:00+08:00", "end": "2027-01-01T00:00:00+08:00",
+    /// #            "period": "month", "quota_bytes": 1048576, "monthly_fee": 1000}
+    /// # }"#)?)?;
+    /// assert_eq!(Card::from_state(card.state())?, card);
+    /// let mut bad = card.state();
+    /// bad.balance = 5;
+    /// bad.retention = Some(iotcard::Retention {
+    ///     expired_at: bad.plan.end, fees_due: 0, fees_amount: 0 });
+    /// assert!(Card::from_state(bad).is_err()); // retention on a card with no clock
+    /// # Ok::<(), iotcard::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the field (`state.holds`, `state.clock`)
+    /// for a state that is not self-consistent, as [`Card::from_json`].
+    pub fn from_state(s: CardState) -> Result<Card, Error> {
+        s.check()
     }
 
     /// Loads a state written by [`Card::to_json`].
@@ -406,12 +466,53 @@ pub(crate) struct StateJson {
     replaced_by: Option<Iccid>,
 }
 
-#[derive(Serialize, Deserialize)]
+/// One hold of a stored state and when it went on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct HoldSince {
-    hold: Hold,
+pub struct HoldSince {
+    /// The hold.
+    pub hold: Hold,
+    /// When it went on.
     #[serde(with = "rfc3339")]
-    since: Instant,
+    pub since: Instant,
+}
+
+/// A card's stored state as plain fields, the fields of the state JSON
+/// (`docs/json.md`, without `version`): [`Card::state`] and
+/// [`Card::from_state`], for stores that keep a state in columns of their own
+/// (the `iotcard-arrow` crate). Loading checks it as the JSON is checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CardState {
+    /// ICCID.
+    pub iccid: Iccid,
+    /// Number (MSISDN).
+    pub msisdn: Msisdn,
+    /// R2.2: auto-suspend chosen at opening.
+    pub auto_suspend: bool,
+    /// Balance, minor units.
+    pub balance: i64,
+    /// The current plan.
+    pub plan: Plan,
+    /// The bound (or last activating) device.
+    pub imei: Option<Imei>,
+    /// When the card was activated.
+    pub activated_at: Option<Instant>,
+    /// `cancelled` or `replaced`.
+    pub terminal: Option<Terminal>,
+    /// The latest instant the card has seen.
+    pub clock: Option<Instant>,
+    /// The holds on, each once, with when each went on.
+    pub holds: Vec<HoldSince>,
+    /// The current quota period.
+    pub period: Option<QuotaPeriod>,
+    /// Last traffic.
+    pub last_traffic: Option<Instant>,
+    /// R8.1: the end of the maintenance window (exactly when that hold is on).
+    pub maintenance_until: Option<Instant>,
+    /// The latest retention.
+    pub retention: Option<Retention>,
+    /// For a `replaced` card, the card that replaced it.
+    pub replaced_by: Option<Iccid>,
 }
 
 /// The stored holds as the card's [`HoldsOn`] (checked already: each hold once,
@@ -427,7 +528,7 @@ fn holds_on(holds: &[HoldSince], maintenance_until: Option<Instant>) -> HoldsOn 
     on
 }
 
-impl StateJson {
+impl CardState {
     /// The clock is the latest instant the card has seen (every event advances it
     /// first): activation, every hold, traffic record and expiry happened at or
     /// before it, traffic after activation, and a card with no clock has seen
@@ -495,27 +596,24 @@ impl From<Card> for StateJson {
 
 impl From<&Card> for StateJson {
     fn from(c: &Card) -> Self {
+        let s = c.state();
         StateJson {
             version: STATE_VERSION,
-            iccid: c.iccid,
-            msisdn: c.msisdn,
-            auto_suspend: c.auto_suspend,
-            balance: c.balance,
-            plan: c.plan,
-            imei: c.imei,
-            activated_at: c.activated_at,
-            terminal: c.terminal,
-            clock: c.clock,
-            holds: c
-                .holds
-                .iter()
-                .map(|(hold, since)| HoldSince { hold, since })
-                .collect(),
-            period: c.period,
-            last_traffic: c.last_traffic,
-            maintenance_until: c.holds.maintenance_until(),
-            retention: c.retention,
-            replaced_by: c.replaced_by,
+            iccid: s.iccid,
+            msisdn: s.msisdn,
+            auto_suspend: s.auto_suspend,
+            balance: s.balance,
+            plan: s.plan,
+            imei: s.imei,
+            activated_at: s.activated_at,
+            terminal: s.terminal,
+            clock: s.clock,
+            holds: s.holds,
+            period: s.period,
+            last_traffic: s.last_traffic,
+            maintenance_until: s.maintenance_until,
+            retention: s.retention,
+            replaced_by: s.replaced_by,
         }
     }
 }
@@ -531,6 +629,30 @@ impl TryFrom<StateJson> for Card {
                 format!("this library reads card state version {STATE_VERSION} only"),
             ));
         }
+        Card::from_state(CardState {
+            iccid: s.iccid,
+            msisdn: s.msisdn,
+            auto_suspend: s.auto_suspend,
+            balance: s.balance,
+            plan: s.plan,
+            imei: s.imei,
+            activated_at: s.activated_at,
+            terminal: s.terminal,
+            clock: s.clock,
+            holds: s.holds,
+            period: s.period,
+            last_traffic: s.last_traffic,
+            maintenance_until: s.maintenance_until,
+            retention: s.retention,
+            replaced_by: s.replaced_by,
+        })
+    }
+}
+
+impl CardState {
+    /// The card, if the state is self-consistent.
+    fn check(self) -> Result<Card, Error> {
+        let s = self;
         s.plan.validate("state.plan")?;
         let mut holds = Holds::EMPTY;
         for h in &s.holds {

@@ -79,7 +79,7 @@ mod time;
 
 pub use assess::{Action, Actions, Assessment, Assessor, Prepared};
 pub use call_restriction::{CallCause, CallRestriction, call_restriction};
-pub use card::{Card, NewCard, STATE_VERSION};
+pub use card::{Card, CardState, HoldSince, NewCard, QuotaPeriod, Retention, STATE_VERSION};
 pub use change::{Cause, Change, ChangeKind, Discard, Effect, Rule, Scheduled, Sink};
 pub use error::{Error, ErrorKind, HoldName, MAX_JSON_BYTES, MAX_LOG_JSON_BYTES};
 pub use event::{Event, TimedEvent};
