@@ -4,8 +4,11 @@
 use std::fs::File;
 use std::path::Path;
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use arrow_array::RecordBatch;
-use arrow_schema::SchemaRef;
+use arrow_schema::{ArrowError, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::basic::Compression;
@@ -31,15 +34,43 @@ pub fn writer<W: std::io::Write + Send>(
     ArrowWriter::try_new(out, schema, Some(props))
 }
 
-/// A reader of the record batches of a Parquet file.
+/// The record batches of a Parquet file, each with the file's schema
+/// metadata (where the table's name and schema version are).
+#[derive(Debug)]
+pub struct Reader {
+    inner: ParquetRecordBatchReader,
+    metadata: HashMap<String, String>,
+}
+
+impl Iterator for Reader {
+    type Item = Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let batch = self.inner.next()?;
+        Some(batch.and_then(|b| {
+            let schema = b
+                .schema()
+                .as_ref()
+                .clone()
+                .with_metadata(self.metadata.clone());
+            b.with_schema(Arc::new(schema))
+        }))
+    }
+}
+
+/// A reader of the record batches of a Parquet file, [`BATCH_ROWS`] rows at
+/// a time.
 ///
 /// # Errors
 /// The file cannot be opened, or is not Parquet.
-pub fn reader(path: &Path) -> Result<ParquetRecordBatchReader, ParquetError> {
+pub fn reader(path: &Path) -> Result<Reader, ParquetError> {
     let f = File::open(path).map_err(|e| ParquetError::External(Box::new(e)))?;
-    ParquetRecordBatchReaderBuilder::try_new(f)?
-        .with_batch_size(BATCH_ROWS)
-        .build()
+    let builder = ParquetRecordBatchReaderBuilder::try_new(f)?.with_batch_size(BATCH_ROWS);
+    let metadata = builder.schema().metadata().clone().into();
+    Ok(Reader {
+        inner: builder.build()?,
+        metadata,
+    })
 }
 
 /// Writes `batches` to a new Parquet file at `path`.

@@ -17,17 +17,17 @@ use crate::Format;
 
 /// Counts for the summary: fixed size, so memory stays flat whatever the fleet.
 #[derive(Default)]
-struct Summary {
+pub(crate) struct Summary {
     cards: u64,
     by_status: [u64; Status::ALL.len()],
     by_hold: [u64; Hold::ALL.len()],
     needing_action: u64,
-    skipped_lines: u64,
-    later_events: u64,
+    pub(crate) skipped_lines: u64,
+    pub(crate) later_events: u64,
 }
 
 impl Summary {
-    fn add(&mut self, a: &Assessment) {
+    pub(crate) fn add(&mut self, a: &Assessment) {
         self.cards += 1;
         self.by_status[a.status as usize] += 1;
         for h in a.holds.iter() {
@@ -38,7 +38,7 @@ impl Summary {
         }
     }
 
-    fn merge(&mut self, o: &Summary) {
+    pub(crate) fn merge(&mut self, o: &Summary) {
         self.cards += o.cards;
         for (a, b) in self.by_status.iter_mut().zip(o.by_status) {
             *a += b;
@@ -51,7 +51,7 @@ impl Summary {
         self.later_events += o.later_events;
     }
 
-    fn write(&self, w: &mut dyn Write) -> io::Result<()> {
+    pub(crate) fn write(&self, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w)?;
         writeln!(
             w,
@@ -87,7 +87,7 @@ struct JsonRow<'a> {
     assessment: &'a Assessment,
 }
 
-fn row(
+pub(crate) fn row(
     w: &mut Vec<u8>,
     format: Format,
     line: u64,
@@ -107,6 +107,8 @@ fn row(
             serde_json::to_writer(&mut *w, &row)?;
             w.write_all(b"\n")
         }
+        // Parquet rows are built by `crate::parquet`.
+        Format::Parquet => Ok(()),
         Format::Table => {
             let holds: Vec<&str> = a.holds.iter().map(Hold::name).collect();
             let (next, when) = a.next.map_or(("-".to_owned(), "-".to_owned()), |n| {
@@ -151,11 +153,18 @@ struct Outputs {
 
 pub(crate) fn run(
     fleet: &Path,
+    events: &[std::path::PathBuf],
     at: &str,
     policy: Option<&Path>,
     format: Format,
+    output: Option<&Path>,
     save_states: Option<&Path>,
 ) -> ExitCode {
+    // `--output X.parquet` chooses Parquet unless a format is given.
+    let format = match (format, output) {
+        (Format::Table, Some(o)) if crate::parquet::is_parquet(o) => Format::Parquet,
+        (f, _) => f,
+    };
     let at: Instant = match parse_instant("--at", at) {
         Ok(t) => t,
         Err(e) => {
@@ -170,6 +179,14 @@ pub(crate) fn run(
             return ExitCode::from(2);
         }
     };
+    let outputs = crate::parquet::Outputs {
+        format,
+        output,
+        save_states,
+    };
+    if let Some(code) = crate::parquet::dispatch(fleet, events, &policy, at, &outputs) {
+        return code;
+    }
     let (input, len) = match open(fleet) {
         Ok(x) => x,
         Err(e) => {
@@ -192,7 +209,15 @@ pub(crate) fn run(
         }
     };
     let reader = BufReader::with_capacity(1 << 20, bar.wrap_read(input));
-    let mut out = BufWriter::with_capacity(1 << 16, io::stdout());
+    let mut out: Box<dyn Write + Send> = match output.map(File::create).transpose() {
+        Ok(Some(f)) => Box::new(BufWriter::with_capacity(1 << 16, f)),
+        Ok(None) => Box::new(BufWriter::with_capacity(1 << 16, io::stdout())),
+        Err(e) => {
+            let path = output.map_or_else(String::new, |p| p.display().to_string());
+            eprintln!("iotcard: --output {path}: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let outputs = Outputs {
         format,
         save_states: states.is_some(),
@@ -210,7 +235,7 @@ pub(crate) fn run(
             bar.finish_and_clear();
             let written = match format {
                 Format::Table => summary.write(&mut out),
-                Format::Jsonl => summary.write(&mut io::stderr()),
+                Format::Jsonl | Format::Parquet => summary.write(&mut io::stderr()),
             };
             if let Err(e) = written.and_then(|()| out.flush()) {
                 eprintln!("iotcard: {e}");
@@ -450,6 +475,15 @@ fn read_line_bounded(
     ))
 }
 
+/// The header line of `--format table`.
+pub(crate) fn table_header(out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "{:<20}  {:<10}  {:<32}  {:<16}  {:<25}  {:>12}  {:>10}",
+        "ICCID", "STATUS", "HOLDS", "NEXT CHANGE", "WHEN", "BALANCE", "FEES DUE"
+    )
+}
+
 /// Reads the fleet in chunks, assesses them on every core, and writes the rows in
 /// input order. Memory is bounded by the chunks in flight, whatever the fleet.
 fn assess_stream(
@@ -461,11 +495,7 @@ fn assess_stream(
     mut states: Option<&mut (dyn Write + Send)>,
 ) -> io::Result<Summary> {
     if outputs.format == Format::Table {
-        writeln!(
-            out,
-            "{:<20}  {:<10}  {:<32}  {:<16}  {:<25}  {:>12}  {:>10}",
-            "ICCID", "STATUS", "HOLDS", "NEXT CHANGE", "WHEN", "BALANCE", "FEES DUE"
-        )?;
+        table_header(out)?;
     }
     let assessor = Assessor::new(policy, at).map_err(io::Error::other)?;
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);

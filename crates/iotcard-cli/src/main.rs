@@ -6,6 +6,7 @@
 
 mod assess;
 mod generate;
+mod parquet;
 mod test;
 
 use std::path::PathBuf;
@@ -38,13 +39,21 @@ enum Command {
     },
     /// Assess a fleet at an instant. JSON Lines, a card per line: a new card and
     /// its event log (`{"card": {...}, "events": [...]}`) or a stored state and
-    /// the events since (`{"state": {...}, "events": [...]}`).
+    /// the events since (`{"state": {...}, "events": [...]}`). Or Parquet
+    /// (`FLEET.parquet`, or any `--events`): a states table and events tables
+    /// (the schemas of crates/iotcard-arrow/README.md).
     ///
     /// Exit status: 0 every line assessed, 1 some lines were skipped, 2 unreadable input
     /// or output that could not be written.
     Assess {
-        /// The fleet file (`-` for standard input).
+        /// The fleet file (`-` for standard input), or a states table
+        /// `STATES.parquet`.
         fleet: PathBuf,
+        /// An events table (Parquet) of the day's events, applied to the
+        /// states of the Parquet fleet; repeat for several (each card's events
+        /// in file order, then row order).
+        #[arg(long, value_name = "EVENTS.parquet")]
+        events: Vec<PathBuf>,
         /// The instant to assess at (RFC 3339 with offset).
         #[arg(long)]
         at: String,
@@ -54,10 +63,16 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Write the rows to FILE instead of standard output; `FILE.parquet`
+        /// writes the assessments table (as `--format parquet`).
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
         /// Also write every card's state at `--at` to FILE, as fleet lines
         /// (`{"state": ..., "events": [events after --at]}`) in input order: the
         /// next run's fleet once the new events are added. A skipped line is
         /// copied as it was (one that could not be read at all is not).
+        /// `FILE.parquet` (for a Parquet fleet): the states table, and the
+        /// events after --at as the events table `FILE.events.parquet`.
         #[arg(long, value_name = "FILE")]
         save_states: Option<PathBuf>,
     },
@@ -80,6 +95,10 @@ enum Command {
         /// this instant plus the events after it (`{"state": ..., "events": ...}`).
         #[arg(long)]
         stored_until: Option<String>,
+        /// Write the fleet as Parquet instead: the states table to FILE, the
+        /// events table beside it (`FILE.parquet` → `FILE.events.parquet`).
+        #[arg(long, value_name = "FILE.parquet")]
+        parquet: Option<PathBuf>,
     },
 }
 
@@ -90,6 +109,9 @@ enum Format {
     Table,
     /// One JSON object per card; the summary goes to standard error.
     Jsonl,
+    /// The assessments table (Parquet, crates/iotcard-arrow/README.md) to
+    /// `--output FILE`; the summary goes to standard error.
+    Parquet,
 }
 
 /// The policy from `--policy FILE`, or the default policy.
@@ -108,15 +130,19 @@ fn main() -> ExitCode {
         Command::Test { paths, verbose } => test::run(&paths, verbose),
         Command::Assess {
             fleet,
+            events,
             at,
             policy,
             format,
+            output,
             save_states,
         } => assess::run(
             &fleet,
+            &events,
             &at,
             policy.as_deref(),
             format,
+            output.as_deref(),
             save_states.as_deref(),
         ),
         Command::Generate {
@@ -125,6 +151,7 @@ fn main() -> ExitCode {
             at,
             policy,
             stored_until,
+            parquet,
         } => match (
             iotcard::parse_instant("--at", &at).map_err(|e| e.to_string()),
             load_policy(policy.as_deref()),
@@ -133,7 +160,10 @@ fn main() -> ExitCode {
                 .transpose()
                 .map_err(|e| e.to_string()),
         ) {
-            (Ok(at), Ok(policy), Ok(until)) => generate::run(cards, seed, &policy, at, until),
+            (Ok(at), Ok(policy), Ok(until)) => match parquet {
+                Some(path) => parquet::generate(&path, cards, seed, &policy, at, until),
+                None => generate::run(cards, seed, &policy, at, until),
+            },
             (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
                 eprintln!("iotcard: {e}");
                 ExitCode::from(2)
