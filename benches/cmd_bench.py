@@ -11,10 +11,16 @@ cards with `iotcard generate`, in the two shapes the command reads:
 - "log": each card's whole event log since it was opened (up to three years,
   about 40 events a card).
 
-then runs `iotcard assess FLEET --format jsonl` with output to /dev/null, in a
-child of a fresh process so that its peak RSS (ru_maxrss of the children) is its
-own. Writes {"stored-N" | "log-N": {seconds, cards, cards_per_s, peak_rss_kib,
-bytes, lines, events}} as JSON.
+- "parquet": the "stored" fleet as Parquet (`iotcard generate --parquet`: a
+  states table and an events table beside it),
+
+then runs `iotcard assess FLEET --format jsonl` with output to /dev/null (for
+"parquet": `iotcard assess STATES.parquet --events EVENTS.parquet --output
+assessments.parquet`, the columnar daily run, Parquet in and out), in a child of
+a fresh process so that its peak RSS (ru_maxrss of the children) is its own.
+Writes {"stored-N" | "log-N" | "parquet-N": {seconds, cards, cards_per_s,
+peak_rss_kib, bytes, lines, events}} as JSON (for "parquet", lines are state rows
+and bytes both tables).
 """
 
 from __future__ import annotations
@@ -40,7 +46,37 @@ sys.stderr.write(r.stderr.decode()[-2000:])
 """
 
 
+def parquet_fleet(binary: str, n: int) -> Path:
+    """The "stored" fleet as Parquet: states at the path, events beside it."""
+    path = ROOT / "target" / "bench-fleets" / f"stored-{n}.parquet"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"tmp-{n}.parquet")
+        subprocess.run(
+            [binary, "generate", "--cards", str(n), "--seed", "42", "--policy", str(POLICY),
+             "--stored-until", STORED_UNTIL, "--parquet", str(tmp)],
+            check=True,
+        )
+        tmp.with_suffix(".events.parquet").rename(path.with_suffix(".events.parquet"))
+        tmp.rename(path)
+    return path
+
+
+def parquet_count(binary: str, path: Path) -> tuple[int, int]:
+    """State rows and event rows of a Parquet fleet (read back through the command)."""
+    p = subprocess.run(
+        [binary, "assess", str(path), "--events", str(path.with_suffix(".events.parquet")),
+         "--at", STORED_UNTIL, "--policy", str(POLICY), "--format", "jsonl"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False,
+    )
+    rows = int(p.stderr.split(" cards assessed")[0].split()[-1])
+    events = int(p.stderr.split(" events after --at")[0].split()[-1])
+    return rows, events
+
+
 def fleet(binary: str, kind: str, n: int) -> Path:
+    if kind == "parquet":
+        return parquet_fleet(binary, n)
     name = f"fleet-{n}.jsonl" if kind == "log" else f"{kind}-{n}.jsonl"
     path = ROOT / "target" / "bench-fleets" / name
     if not path.exists():
@@ -70,10 +106,19 @@ def count(path: Path) -> tuple[int, int]:
 def main() -> None:
     binary, out, *sizes = sys.argv[1:]
     results: dict[str, dict[str, float]] = {}
-    for kind, n in [(k, n) for k in ("stored", "log") for n in map(int, sizes)]:
+    for kind, n in [(k, n) for k in ("stored", "log", "parquet") for n in map(int, sizes)]:
         path = fleet(binary, kind, n)
-        lines, events = count(path)
-        cmd = [binary, "assess", str(path), "--at", AT, "--policy", str(POLICY), "--format", "jsonl"]
+        if kind == "parquet":
+            # Every event is after --at of the count run: it counts them.
+            lines, events = parquet_count(binary, path)
+            size = path.stat().st_size + path.with_suffix(".events.parquet").stat().st_size
+            out_file = path.with_name("assessments.parquet")
+            cmd = [binary, "assess", str(path), "--events", str(path.with_suffix(".events.parquet")),
+                   "--at", AT, "--policy", str(POLICY), "--output", str(out_file)]
+        else:
+            lines, events = count(path)
+            size = path.stat().st_size
+            cmd = [binary, "assess", str(path), "--at", AT, "--policy", str(POLICY), "--format", "jsonl"]
         best = None
         for _ in range(3):  # the best of three: the host's pauses only ever add time
             p = subprocess.run([sys.executable, "-c", MEASURE, *cmd], capture_output=True, text=True, check=True)
@@ -86,7 +131,7 @@ def main() -> None:
                 "cards": cards,
                 "cards_per_s": cards / float(seconds),
                 "peak_rss_kib": int(rss),
-                "bytes": path.stat().st_size,
+                "bytes": size,
                 "lines": lines,
                 "events": events,
             }

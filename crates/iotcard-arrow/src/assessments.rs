@@ -5,11 +5,11 @@
 use std::sync::Arc;
 
 use arrow_array::builder::{
-    ArrayBuilder, BooleanBuilder, Int64Builder, ListBuilder, MapBuilder, StringBuilder,
-    StringDictionaryBuilder, TimestampMillisecondBuilder,
+    ArrayBuilder, BooleanBuilder, Int8Builder, Int64Builder, ListBuilder, MapBuilder,
+    StringBuilder, TimestampMillisecondBuilder,
 };
 use arrow_array::types::Int8Type;
-use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
+use arrow_array::{Array, ArrayRef, DictionaryArray, Int8Array, RecordBatch, StringArray};
 use arrow_schema::{Field, Schema, SchemaRef};
 use iotcard::{Action, Assessment, CallCause, Error, Hold, Service, Status};
 
@@ -84,7 +84,9 @@ fn ts() -> TimestampMillisecondBuilder {
 pub struct AssessmentsBuilder {
     iccid: StringBuilder,
     msisdn: StringBuilder,
-    status: StringDictionaryBuilder<Int8Type>,
+    /// The status as its position in `Status::ALL`: the keys of a dictionary
+    /// of every status name.
+    status: Int8Builder,
     holds: ListBuilder<StringBuilder>,
     barred: ListBuilder<StringBuilder>,
     call_restriction: ListBuilder<StringBuilder>,
@@ -104,14 +106,10 @@ pub struct AssessmentsBuilder {
 
 impl Default for AssessmentsBuilder {
     fn default() -> Self {
-        let statuses = StringArray::from_iter_values(Status::ALL.iter().map(|s| s.name()));
         AssessmentsBuilder {
             iccid: StringBuilder::new(),
             msisdn: StringBuilder::new(),
-            // Every status in the dictionary, in the core's order: the same
-            // dictionary in every batch.
-            status: StringDictionaryBuilder::new_with_dictionary(0, &statuses)
-                .unwrap_or_else(|e| unreachable!("distinct names: {e}")),
+            status: Int8Builder::new(),
             holds: names(),
             barred: names(),
             call_restriction: names(),
@@ -201,7 +199,7 @@ impl AssessmentsBuilder {
     }
 
     fn append_assessment(&mut self, a: &Assessment, t: &Times) {
-        self.status.append_value(a.status.name());
+        self.status.append_value(a.status as i8);
         for h in a.holds.iter() {
             self.holds.values().append_value(Hold::name(h));
         }
@@ -291,7 +289,7 @@ impl AssessmentsBuilder {
         let columns: Vec<ArrayRef> = vec![
             Arc::new(self.iccid.finish()),
             Arc::new(self.msisdn.finish()),
-            Arc::new(self.status.finish()),
+            Arc::new(status(self.status.finish())),
             Arc::new(self.holds.finish()),
             Arc::new(self.barred.finish()),
             Arc::new(self.call_restriction.finish()),
@@ -324,6 +322,15 @@ impl AssessmentsBuilder {
         RecordBatch::try_new(Arc::new(schema), columns)
             .unwrap_or_else(|e| unreachable!("assessments batch: {e}"))
     }
+}
+
+/// The status column: keys into a dictionary of every status name, in the
+/// core's order (the same dictionary in every batch).
+fn status(keys: Int8Array) -> DictionaryArray<Int8Type> {
+    let names = StringArray::from_iter_values(Status::ALL.iter().map(|s| s.name()));
+    // Cannot fail: every key is a position in `Status::ALL`.
+    DictionaryArray::try_new(keys, Arc::new(names))
+        .unwrap_or_else(|e| unreachable!("status keys: {e}"))
 }
 
 /// The schema of the assessments table.

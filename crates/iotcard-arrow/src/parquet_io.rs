@@ -27,10 +27,24 @@ pub fn writer<W: std::io::Write + Send>(
     out: W,
     schema: SchemaRef,
 ) -> Result<ArrowWriter<W>, ParquetError> {
-    let props = WriterProperties::builder()
+    let mut props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
-        .set_max_row_group_row_count(Some(BATCH_ROWS * 4))
-        .build();
+        .set_max_row_group_row_count(Some(BATCH_ROWS * 4));
+    // Columns of one value per card (ids, messages) gain nothing from a
+    // dictionary, and building one costs.
+    for unique in [
+        "iccid",
+        "msisdn",
+        "imei",
+        "replaced_by",
+        "error_message",
+        "event",
+    ] {
+        if schema.column_with_name(unique).is_some() {
+            props = props.set_column_dictionary_enabled(unique.into(), false);
+        }
+    }
+    let props = props.build();
     ArrowWriter::try_new(out, schema, Some(props))
 }
 
@@ -66,7 +80,7 @@ impl Iterator for Reader {
 pub fn reader(path: &Path) -> Result<Reader, ParquetError> {
     let f = File::open(path).map_err(|e| ParquetError::External(Box::new(e)))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(f)?.with_batch_size(BATCH_ROWS);
-    let metadata = builder.schema().metadata().clone().into();
+    let metadata = builder.schema().metadata().clone();
     Ok(Reader {
         inner: builder.build()?,
         metadata,

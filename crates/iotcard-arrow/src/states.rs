@@ -471,10 +471,9 @@ impl StatesReader {
     pub fn card(&self, i: usize) -> Result<Card, Error> {
         let f = |c: &str| format!("{TABLE}.{c}");
         let req_i64 = |a: &Int64Array, c: &str| i64_at(a, i).ok_or_else(|| null(&f(c)));
-        let iccid =
-            id(&f("iccid"), self.iccid(i), Iccid::parse)?.ok_or_else(|| null(&f("iccid")))?;
+        let iccid = id("iccid", self.iccid(i), Iccid::parse)?.ok_or_else(|| null(&f("iccid")))?;
         let msisdn =
-            id(&f("msisdn"), self.msisdn(i), Msisdn::parse)?.ok_or_else(|| null(&f("msisdn")))?;
+            id("msisdn", self.msisdn(i), Msisdn::parse)?.ok_or_else(|| null(&f("msisdn")))?;
         let auto_suspend = (!self.auto_suspend.is_null(i))
             .then(|| self.auto_suspend.value(i))
             .ok_or_else(|| null(&f("auto_suspend")))?;
@@ -519,7 +518,7 @@ impl StatesReader {
             auto_suspend,
             balance: req_i64(&self.balance, "balance")?,
             plan,
-            imei: id(&f("imei"), str_at(&self.imei, i), Imei::parse)?,
+            imei: id("imei", str_at(&self.imei, i), Imei::parse)?,
             activated_at: self.activated_at.get(i)?,
             terminal,
             clock: self.clock.get(i)?,
@@ -630,5 +629,48 @@ fn rename_state_field(e: Error) -> Error {
             }
         }
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_names_every_column_once_with_its_version() {
+        let s = states_schema();
+        assert_eq!(s.fields().len(), NULLABLE.len());
+        for (f, (name, nullable)) in s.fields().iter().zip(NULLABLE) {
+            assert_eq!((f.name().as_str(), f.is_nullable()), (name, nullable));
+        }
+        assert_eq!(s.metadata()[VERSION_KEY], "1");
+        assert_eq!(s.metadata()[TABLE_KEY], "states");
+    }
+
+    #[test]
+    fn another_version_or_table_is_refused_naming_the_metadata() {
+        let batch = StatesBuilder::default().finish();
+        let with = |k: &str, v: &str| {
+            let mut m = batch.schema().metadata().clone();
+            m.insert(k.to_owned(), v.to_owned());
+            let schema = batch.schema().as_ref().clone().with_metadata(m);
+            RecordBatch::try_new(Arc::new(schema), batch.columns().to_vec()).unwrap()
+        };
+        for (k, v) in [(VERSION_KEY, "2"), (TABLE_KEY, "events")] {
+            match StatesReader::new(&with(k, v)) {
+                Err(Error::InvalidInput { field, .. }) => {
+                    assert_eq!(field, format!("states.schema.metadata.{k}"));
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // Without the metadata (a query engine rewrote the table): version 1.
+        let bare = batch
+            .schema()
+            .as_ref()
+            .clone()
+            .with_metadata(HashMap::new());
+        let bare = RecordBatch::try_new(Arc::new(bare), batch.columns().to_vec()).unwrap();
+        assert!(StatesReader::new(&bare).is_ok());
     }
 }
