@@ -64,9 +64,11 @@ fn load_events(paths: &[PathBuf]) -> Result<Events, String> {
         for batch in reader {
             let batch = batch.map_err(|e| fail(&e))?;
             let r = EventsReader::new(&batch).map_err(|e| fail(&e))?;
-            for i in 0..r.len() {
+            // Parsing the events' JSON is most of the work: every core takes
+            // a share of the batch; the rows are then filed in order.
+            let rows = parse_rows(&r);
+            for (i, row) in rows.into_iter().enumerate() {
                 row_no += 1;
-                let row = r.row(i);
                 let key = match &row {
                     Ok((iccid, _)) => Some(*iccid),
                     Err(_) => r.iccid(i).and_then(|s| Iccid::parse(s).ok()),
@@ -102,6 +104,25 @@ fn load_events(paths: &[PathBuf]) -> Result<Events, String> {
     Ok(Events {
         by_card,
         unreadable,
+    })
+}
+
+/// Every row of an events batch, parsed on every core, in row order.
+fn parse_rows(r: &EventsReader) -> Vec<Result<(Iccid, TimedEvent), iotcard::Error>> {
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let share = r.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = (0..r.len())
+            .step_by(share)
+            .map(|from| {
+                let to = (from + share).min(r.len());
+                scope.spawn(move || (from..to).map(|i| r.row(i)).collect::<Vec<_>>())
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
     })
 }
 
