@@ -287,7 +287,7 @@ impl From<&Change> for PyChange {
             at: Dt::utc(c.at),
             rule: En(c.rule),
             event: match c.cause {
-                Cause::Event(e) => Some(e),
+                Cause::Event(e) => Some(e.name()),
                 Cause::Scheduled(_) => None,
             },
             scheduled: match c.cause {

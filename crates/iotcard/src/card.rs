@@ -220,7 +220,6 @@ impl Card {
     ///
     /// # Errors
     /// Checked in this order, so the same refusal always gets the same code:
-    /// - [`Error::InvalidInput`]: the policy is out of range ([`Policy::validate`]);
     /// - [`Error::Terminal`]: the card is `cancelled` or `replaced`;
     /// - [`Error::OutOfOrder`]: `at` is earlier than the card's clock;
     /// - [`Error::Terminal`]: the card became terminal on the way to `at`;
@@ -296,7 +295,6 @@ impl Card {
     /// it, in order.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] when the policy is out of range ([`Policy::validate`]);
     /// [`Error::OutOfOrder`] when `to` is earlier than the card's clock;
     /// [`Error::InvalidInput`] when a fee sum overflows or a period falls beyond the
     /// calendar's range. On error the card is unchanged.
@@ -339,7 +337,6 @@ impl Card {
         to: Instant,
         changes: &mut Vec<Change>,
     ) -> Result<(), Error> {
-        policy.validate()?;
         let mark = changes.len();
         let before = self.clone();
         schedule::advance(self, policy, to, changes).inspect_err(|_| {
@@ -356,7 +353,6 @@ impl Card {
     /// instant, [`Assessor`] does the per-instant work once.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] when the policy is out of range ([`Policy::validate`]);
     /// [`Error::OutOfOrder`] when `at` is earlier than the card's clock;
     /// [`Error::InvalidInput`] when a money figure overflows i64 or a date falls
     /// beyond the calendar's range.

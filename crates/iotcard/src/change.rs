@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Instant;
+use crate::event::EventKind;
 use crate::hold::{Hold, named_enum};
 use crate::status::Status;
 use crate::time::rfc3339;
@@ -122,7 +123,7 @@ pub struct Scheduled {
 #[serde(rename_all = "snake_case")]
 pub enum Cause {
     /// An event of this type.
-    Event(&'static str),
+    Event(EventKind),
     /// A scheduled change that fell due.
     Scheduled(ChangeKind),
 }

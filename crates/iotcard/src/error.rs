@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::Instant;
+use crate::event::EventKind;
 use crate::hold::{Hold, Holds};
 use crate::manual::Unmet;
 use crate::status::Status;
@@ -48,7 +49,7 @@ pub enum Error {
     #[error("not activated: `{event}` needs an activated card")]
     NotActivated {
         /// The event type.
-        event: &'static str,
+        event: EventKind,
     },
     /// `activate` on a card that is already activated.
     #[error("already activated: the card was activated at {since}")]
@@ -72,7 +73,7 @@ pub enum Error {
     #[error("nothing to lift: `{event}` found no `{hold}` hold")]
     NothingToLift {
         /// The event type.
-        event: &'static str,
+        event: EventKind,
         /// The hold it would lift.
         hold: HoldName,
     },
@@ -516,14 +517,16 @@ mod tests {
                 status: Status::Cancelled,
                 action: "advance",
             },
-            Error::NotActivated { event: "charge" },
+            Error::NotActivated {
+                event: EventKind::Charge,
+            },
             Error::AlreadyActivated { since: t },
             Error::ManualSuspendNotAllowed {
                 unmet: Unmet::of(Condition::Arrears),
             },
             Error::ArrearsOutstanding { balance: -1 },
             Error::NothingToLift {
-                event: "manual_resume",
+                event: EventKind::ManualResume,
                 hold: HoldName::ManualOrArrears,
             },
         ]

@@ -43,14 +43,15 @@ impl Hold {
     /// The remedy that lifts this hold under `policy` (R11).
     ///
     /// ```
-    /// use iotcard::{Hold, Policy, Remedy};
+    /// use iotcard::{Hold, Policy, PolicySettings, Remedy};
     /// let p = Policy::default();
     /// assert_eq!(Hold::Arrears.remedy(&p), Remedy::PayThenResume);
-    /// let auto = Policy { auto_resume_on_payment: true, ..Policy::default() };
+    /// let auto = Policy::new(PolicySettings { auto_resume_on_payment: true, ..PolicySettings::default() })?;
     /// assert_eq!(Hold::Arrears.remedy(&auto), Remedy::Pay);
+    /// # Ok::<(), iotcard::Error>(())
     /// ```
     pub const fn remedy(self, policy: &Policy) -> Remedy {
-        self.remedy_when(policy.auto_resume_on_payment)
+        self.remedy_when(policy.settings().auto_resume_on_payment)
     }
 
     /// The remedy, given only the one policy setting it depends on

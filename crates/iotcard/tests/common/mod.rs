@@ -13,7 +13,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone as _, Utc};
 use iotcard::{
     Applied, Card, Error, Event, Hold, Iccid, Imei, Instant, Msisdn, NewCard, Period, Plan, Policy,
-    Region, TimeZone, TimedEvent, luhn_check_digit,
+    PolicySettings, Region, TimeZone, TimedEvent, luhn_check_digit,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
@@ -104,7 +104,7 @@ pub fn timezone() -> impl Strategy<Value = TimeZone> {
 
 /// Realistic policies: every knob of the rule book varied within its valid range
 /// (auto-resume, low balance, credit limit, device binding, dormancy, retention
-/// length and fee, overage rate, time zone); always passes `Policy::validate`.
+/// length and fee, overage rate, time zone); always passes `Policy::new`.
 pub fn policy() -> impl Strategy<Value = Policy> {
     (
         (
@@ -125,17 +125,20 @@ pub fn policy() -> impl Strategy<Value = Policy> {
             |(
                 (auto_resume_on_payment, low_balance, credit_limit, device_binding),
                 (dormancy_months, retention_months, keep_number_fee, overage_rate_per_mb, timezone),
-            )| Policy {
-                timezone,
-                retention_months,
-                keep_number_fee,
-                credit_limit,
-                low_balance,
-                auto_resume_on_payment,
-                overage_rate_per_mb,
-                device_binding,
-                dormancy_months,
-                ..Policy::default()
+            )| {
+                Policy::new(PolicySettings {
+                    timezone,
+                    retention_months,
+                    keep_number_fee,
+                    credit_limit,
+                    low_balance,
+                    auto_resume_on_payment,
+                    overage_rate_per_mb,
+                    device_binding,
+                    dormancy_months,
+                    ..PolicySettings::default()
+                })
+                .expect("a valid policy")
             },
         )
 }
@@ -441,9 +444,9 @@ pub fn garbage_plan(last: i32) -> impl Strategy<Value = Plan> {
         })
 }
 
-/// Any policy the types allow, including ones `Policy::validate` refuses
+/// Any policy settings the types allow, including ones `Policy::new` refuses
 /// (negative money settings, month counts up to `u32::MAX`, dormancy 0).
-pub fn garbage_policy() -> impl Strategy<Value = Policy> {
+pub fn garbage_policy() -> impl Strategy<Value = PolicySettings> {
     let months = prop_oneof![
         Just(0u32),
         1u32..=6,
@@ -465,7 +468,7 @@ pub fn garbage_policy() -> impl Strategy<Value = Policy> {
                 (timezone, retention_months, keep_number_fee, credit_limit),
                 (low_balance, auto_resume_on_payment, overage_rate_per_mb, device_binding),
                 (dormancy_months, refund_unused_months),
-            )| Policy {
+            )| PolicySettings {
                 timezone,
                 retention_months,
                 keep_number_fee,
@@ -476,7 +479,7 @@ pub fn garbage_policy() -> impl Strategy<Value = Policy> {
                 device_binding,
                 dormancy_months,
                 refund_unused_months,
-                ..Policy::default()
+                ..PolicySettings::default()
             },
         )
 }
