@@ -84,7 +84,7 @@ fn bench(c: &mut Criterion) {
             iotcard_result::Ok
         );
         for (at, event) in EVENTS {
-            let at_ms = parse_instant("at", at).unwrap().timestamp_millis();
+            let at_ms = parse_instant("at", at).unwrap().unix_millis();
             let mut replacement: *mut iotcard_card = std::ptr::null_mut();
             assert_eq!(
                 iotcard_card_apply(
@@ -100,7 +100,7 @@ fn bench(c: &mut Criterion) {
             );
         }
     }
-    let at_ms = at.timestamp_millis();
+    let at_ms = at.unix_millis();
     let assess: AssessFn = black_box(iotcard_card_assess);
     let mut out = std::mem::MaybeUninit::<iotcard_assessment>::uninit();
 
@@ -111,7 +111,7 @@ fn bench(c: &mut Criterion) {
     // What the conversion of the C API's Unix milliseconds costs by itself.
     group.bench_function("native Card::assess, instant from Unix ms", |b| {
         b.iter(|| {
-            let at = iotcard::Instant::from_timestamp_millis(black_box(at_ms)).unwrap();
+            let at = iotcard::Instant::from_unix_millis(black_box(at_ms)).unwrap();
             black_box(card.assess(black_box(&policy), at)).unwrap()
         });
     });
@@ -162,7 +162,7 @@ fn c_card_from_log(
             let r = iotcard_card_apply(
                 card,
                 policy,
-                t.at.timestamp_millis(),
+                t.at.unix_millis(),
                 event.as_ptr().cast(),
                 event.len(),
                 &raw mut replacement,
@@ -212,14 +212,14 @@ fn bench_fleet(c: &mut Criterion) {
             let card = c_card_from_log(e, c_policy);
             // SAFETY: a live handle and policy; no change list asked for.
             let r = unsafe {
-                iotcard_card_advance(card, c_policy, at.timestamp_millis(), std::ptr::null_mut())
+                iotcard_card_advance(card, c_policy, at.unix_millis(), std::ptr::null_mut())
             };
             assert_eq!(r, iotcard_result::Ok);
             card
         })
         .collect();
     let c_const: Vec<*const iotcard_card> = c_cards.iter().map(|&p| p.cast_const()).collect();
-    let at_ms = at.timestamp_millis();
+    let at_ms = at.unix_millis();
     let mut out: Vec<iotcard_assessment> = Vec::with_capacity(c_cards.len());
     let assess: AssessFn = black_box(iotcard_card_assess);
 

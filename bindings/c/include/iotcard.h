@@ -69,6 +69,20 @@
 #define IOTCARD_STATUS_REPLACED 5
 
 /**
+ * The first instant of the supported range, Unix ms: 1900-01-01T00:00:00Z
+ * (`iotcard::Instant::MIN`). Every `*_ms` argument and every instant in JSON
+ * must be within `IOTCARD_INSTANT_MIN_MS ..= IOTCARD_INSTANT_MAX_MS`; anything
+ * else is `IOTCARD_RESULT_INVALID_INPUT`, naming the argument.
+ */
+#define IOTCARD_INSTANT_MIN_MS -2208988800000
+
+/**
+ * The last instant of the supported range, Unix ms: 9898-12-31T23:59:59.999Z
+ * (`iotcard::Instant::MAX`, rounded down to the millisecond).
+ */
+#define IOTCARD_INSTANT_MAX_MS 250215091199999
+
+/**
  * The number of holds: the length of the per-hold arrays of
  * `iotcard_assessment`, whose index `i` is the hold with bit `1 << i`.
  */

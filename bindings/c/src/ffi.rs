@@ -83,8 +83,7 @@ pub(crate) fn instant(ms: i64, name: &str) -> Result<Instant, Failure> {
     {
         return Ok(t);
     }
-    let t = Instant::from_timestamp_millis(ms)
-        .ok_or_else(|| Failure::invalid(name, ms, "outside the range of instants"))?;
+    let t = Instant::try_from_unix_millis(name, ms)?;
     LAST_INSTANT.set(Some((ms, t)));
     Ok(t)
 }
@@ -92,7 +91,7 @@ pub(crate) fn instant(ms: i64, name: &str) -> Result<Instant, Failure> {
 /// Unix milliseconds of an instant (sub-millisecond digits, which only a loaded
 /// state or an event's JSON can carry, are rounded down).
 pub(crate) fn millis(t: Instant) -> i64 {
-    t.timestamp_millis()
+    t.unix_millis()
 }
 
 /// A string handed to C, freed with `iotcard_string_free`.
@@ -204,7 +203,7 @@ mod tests {
         for ms in [0, 1_767_225_600_123, 0, -1, -1, i64::MAX, 1_767_225_600_123] {
             assert_eq!(
                 instant(ms, "at_ms").ok(),
-                iotcard::Instant::from_timestamp_millis(ms),
+                iotcard::Instant::from_unix_millis(ms),
                 "{ms}"
             );
         }

@@ -492,7 +492,7 @@ pub unsafe extern "C" fn iotcard_instant_parse(
         let text = unsafe { arg_str(text, text_len, "text")? };
         let out_ms = arg_out(out_ms, "out_ms")?;
         let t = iotcard::parse_instant("text", text)?;
-        if t.timestamp_subsec_nanos() % 1_000_000 != 0 {
+        if t.subsec_nanos() % 1_000_000 != 0 {
             return Err(Failure::invalid(
                 "text",
                 format!("{text:?}"),
@@ -500,7 +500,7 @@ pub unsafe extern "C" fn iotcard_instant_parse(
             ));
         }
         // SAFETY: checked non-NULL; the caller's contract.
-        unsafe { out_ms.write(t.timestamp_millis()) };
+        unsafe { out_ms.write(t.unix_millis()) };
         Ok(())
     })
 }

@@ -824,6 +824,59 @@ static void test_instant_parse(void) {
     CHECK(ms == 42);
 }
 
+/* The supported range: its edges work (a card over the whole range, activated
+ * at either edge in the extreme offsets), one millisecond past them is refused. */
+static void test_instant_range(void) {
+    static const char WHOLE_RANGE[] =
+        "{\"iccid\": \"89860012345678901238\", \"msisdn\": \"1440012345678\", \"balance\": 1000,"
+        " \"plan\": {\"start\": \"1900-01-01T00:00:00Z\", \"end\": \"9898-12-31T23:59:59.999Z\","
+        " \"period\": \"year\", \"quota_bytes\": 1, \"monthly_fee\": 1}}";
+    static const char *const POLICIES[] = {"{\"timezone\": \"+23:59\"}",
+                                           "{\"timezone\": \"-23:59\"}"};
+    int64_t ms = 42;
+    size_t i, j;
+
+    CHECK(at("1900-01-01T00:00:00Z") == IOTCARD_INSTANT_MIN_MS);
+    CHECK(at("1900-01-01T08:00:00+08:00") == IOTCARD_INSTANT_MIN_MS);
+    CHECK(at("9898-12-31T23:59:59.999Z") == IOTCARD_INSTANT_MAX_MS);
+    CHECK_RESULT(iotcard_instant_parse(S("1899-12-31T23:59:59.999Z"), &ms),
+                 IOTCARD_RESULT_INVALID_INPUT);
+    CHECK_LAST_ERROR_HAS("supported range");
+    CHECK_RESULT(iotcard_instant_parse(S("+10000-01-01T00:00:00Z"), &ms),
+                 IOTCARD_RESULT_INVALID_INPUT);
+    CHECK_RESULT(iotcard_instant_parse(S("0001-01-01T00:00:00+08:00"), &ms),
+                 IOTCARD_RESULT_INVALID_INPUT);
+    CHECK(ms == 42);
+
+    for (i = 0; i < 2; i++) {
+        iotcard_policy *p = policy_of(POLICIES[i]);
+        const int64_t edges[] = {IOTCARD_INSTANT_MIN_MS, IOTCARD_INSTANT_MAX_MS};
+        for (j = 0; j < 2; j++) {
+            iotcard_card *c = NULL;
+            iotcard_card *repl = (iotcard_card *)SENTINEL_PTR;
+            iotcard_assessment a;
+            bool has_clock = false;
+            CHECK_RESULT(iotcard_card_new(S(WHOLE_RANGE), &c), IOTCARD_RESULT_OK);
+            /* One millisecond outside: refused, naming the argument. */
+            CHECK_RESULT(iotcard_card_apply(c, p, IOTCARD_INSTANT_MIN_MS - 1, S(ACTIVATE), &repl,
+                                            NULL),
+                         IOTCARD_RESULT_INVALID_INPUT);
+            CHECK_LAST_ERROR_HAS("at_ms");
+            CHECK_RESULT(iotcard_card_assess(c, p, IOTCARD_INSTANT_MAX_MS + 1, &a),
+                         IOTCARD_RESULT_INVALID_INPUT);
+            /* At the edge: activated, the clock reads back exactly. */
+            CHECK_RESULT(iotcard_card_apply(c, p, edges[j], S(ACTIVATE), &repl, NULL),
+                         IOTCARD_RESULT_OK);
+            CHECK_RESULT(iotcard_card_clock(c, &has_clock, &ms), IOTCARD_RESULT_OK);
+            CHECK(has_clock && ms == edges[j]);
+            CHECK_RESULT(iotcard_card_assess(c, p, IOTCARD_INSTANT_MAX_MS, &a), IOTCARD_RESULT_OK);
+            CHECK(a.result == IOTCARD_RESULT_OK);
+            iotcard_card_free(c);
+        }
+        iotcard_policy_free(p);
+    }
+}
+
 /* ---- the last error ------------------------------------------------------ */
 
 static void *other_thread(void *arg) {
@@ -926,6 +979,7 @@ int main(void) {
     RUN(test_assess_json);
     RUN(test_assess_batch);
     RUN(test_instant_parse);
+    RUN(test_instant_range);
     RUN(test_card_clock_and_status);
     RUN(test_last_error_message);
     RUN(test_panic_becomes_a_result);

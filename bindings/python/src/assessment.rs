@@ -74,7 +74,7 @@ pub(crate) struct PyAssessment {
 
 impl From<Assessment> for PyAssessment {
     fn from(a: Assessment) -> Self {
-        let tz = a.timezone.0;
+        let tz = a.timezone;
         PyAssessment {
             at: Dt(a.at, tz),
             status: En(a.status),
@@ -124,7 +124,7 @@ impl PyAssessment {
     #[getter]
     fn hold_details<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         let a = &self.inner;
-        let tz = a.timezone.0;
+        let tz = a.timezone;
         PyTuple::new(
             py,
             a.holds
@@ -212,7 +212,7 @@ data_class! {
 }
 
 impl PyScheduled {
-    fn new(s: Scheduled, tz: chrono::FixedOffset) -> Self {
+    fn new(s: Scheduled, tz: iotcard::TimeZone) -> Self {
         PyScheduled {
             at: Dt(s.at, tz),
             change: En(s.change),

@@ -110,7 +110,7 @@ fn row(
         Format::Table => {
             let holds: Vec<&str> = a.holds.iter().map(Hold::name).collect();
             let (next, when) = a.next.map_or(("-".to_owned(), "-".to_owned()), |n| {
-                (n.change.to_string(), format_instant(n.at, a.timezone.0))
+                (n.change.to_string(), format_instant(n.at, a.timezone))
             });
             writeln!(
                 w,
@@ -290,7 +290,7 @@ fn assess_line(
                     done.errors,
                     "line {line_no}: events[{i}] ({} at {}): {}: {e}",
                     ev.event.kind(),
-                    ev.at.to_rfc3339(),
+                    ev.at,
                     e.code()
                 ),
                 None => writeln!(done.errors, "line {line_no}: {}: {e}", e.code()),

@@ -3,7 +3,6 @@
 
 use std::fmt;
 
-use chrono::FixedOffset;
 use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 use serde_json::Value;
@@ -22,7 +21,7 @@ use crate::refund::{Refund, RefundAnchors};
 use crate::remedy::{Remedy, Sentence};
 use crate::schedule::{due, run_due};
 use crate::status::Status;
-use crate::time::{Civil, TimeZone, format_instant};
+use crate::time::{Civil, TimeZone, check_range, format_instant};
 use crate::{Error, Instant};
 
 named_enum!(
@@ -166,7 +165,7 @@ impl Assessment {
 }
 
 /// An instant written in the billing time zone.
-struct Local(Instant, FixedOffset);
+struct Local(Instant, TimeZone);
 
 impl Serialize for Local {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -196,7 +195,7 @@ impl Serialize for Detail<'_> {
         let mut m = s.serialize_struct("HoldDetail", 5)?;
         m.serialize_field("hold", hold.name())?;
         m.serialize_field("remedy", remedy.name())?;
-        let since = a.hold_since(hold).map(|t| Local(t, a.timezone.0));
+        let since = a.hold_since(hold).map(|t| Local(t, a.timezone));
         m.serialize_field("since", &since)?;
         m.serialize_field("what_to_do", &Both(remedy.sentence()))?;
         m.serialize_field("why", &Both(hold.sentence()))?;
@@ -235,7 +234,7 @@ where
 /// keys of every object in name order, as `serde_json` writes its maps.
 impl Serialize for Assessment {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let tz = self.timezone.0;
+        let tz = self.timezone;
         let local = |t: Option<Instant>| t.map(|t| Local(t, tz));
         let mut m = s.serialize_struct("Assessment", 19)?;
         m.serialize_field("allowance_bytes", &self.allowance_bytes)?;
@@ -308,7 +307,7 @@ impl fmt::Display for Assessment {
                 f,
                 ", next {} at {}",
                 n.change,
-                format_instant(n.at, self.timezone.0)
+                format_instant(n.at, self.timezone)
             )?;
         }
         Ok(())
@@ -348,9 +347,11 @@ impl<'p> Assessor<'p> {
     /// Prepares assessments at `at` under `policy`.
     ///
     /// # Errors
-    /// None today (a [`Policy`] is checked when it is built); fallible so that a
-    /// check of `at` can come without an API change.
+    /// [`Error::InvalidInput`] naming `at` when it is outside the supported range
+    /// ([`Instant::MIN`] ..= [`Instant::MAX`]: an instant the library computed,
+    /// such as a `next.at`, can be later). The policy was checked when it was built.
     pub fn new(policy: &'p Policy, at: Instant) -> Result<Self, Error> {
+        check_range("at", at)?;
         Ok(Assessor {
             policy,
             at,
@@ -472,7 +473,7 @@ struct ScheduleKey {
 impl ScheduleKey {
     fn of(p: &Policy) -> ScheduleKey {
         ScheduleKey {
-            offset: p.timezone.0.local_minus_utc(),
+            offset: p.timezone.offset_seconds(),
             retention_months: p.retention_months,
             dormancy_months: p.dormancy_months,
         }

@@ -408,10 +408,12 @@ impl Event {
     }
 
     /// Checks what the types alone do not: amounts > 0, top-up bytes > 0, a
-    /// renewal plan that ends after it starts.
+    /// renewal plan that ends after it starts, instants within the supported
+    /// range ([`Instant::MIN`] ..= [`Instant::MAX`]).
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] naming `event.amount`, `event.bytes` or `event.plan.*`.
+    /// [`Error::InvalidInput`] naming `event.amount`, `event.bytes`, `event.until`
+    /// or `event.plan.*`.
     pub fn validate(&self) -> Result<(), Error> {
         match *self {
             Event::Charge { amount } | Event::Payment { amount } if amount <= 0 => Err(
@@ -423,6 +425,7 @@ impl Event {
                 "must be greater than zero",
             )),
             Event::Renew { plan } => plan.validate("event.plan"),
+            Event::Maintenance { until } => crate::time::check_range("event.until", until),
             _ => Ok(()),
         }
     }

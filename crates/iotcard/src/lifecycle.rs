@@ -68,6 +68,7 @@ fn validate<S: Sink>(
     out: &mut S,
 ) -> Result<(), Error> {
     let kind = event.kind();
+    crate::time::check_range("at", at)?;
     refuse_if_terminal(card, kind.name())?;
     schedule::advance(card, p, at, out)?;
     refuse_if_terminal(card, kind.name())?;

@@ -38,14 +38,19 @@ pub fn base() -> Instant {
     at("2026-01-01T00:00:00+08:00")
 }
 
-/// `t` plus `secs` seconds, saturating at chrono's range.
+/// `t` plus `secs` seconds, saturating at the supported range.
 pub fn plus(t: Instant, secs: i64) -> Instant {
-    t.checked_add_signed(chrono::TimeDelta::seconds(secs))
-        .unwrap_or(if secs < 0 {
-            DateTime::<Utc>::MIN_UTC
-        } else {
-            DateTime::<Utc>::MAX_UTC
-        })
+    t.checked_add_seconds(secs)
+        .unwrap_or(if secs < 0 { Instant::MIN } else { Instant::MAX })
+}
+
+/// A chrono instant as an [`Instant`], clamped to the supported range.
+pub fn inst(t: DateTime<Utc>) -> Instant {
+    Instant::try_from(t).unwrap_or(if t < DateTime::<Utc>::from(Instant::MIN) {
+        Instant::MIN
+    } else {
+        Instant::MAX
+    })
 }
 
 /// An identifier body plus its Luhn check digit.
@@ -396,7 +401,7 @@ pub fn garbage_offset() -> impl Strategy<Value = FixedOffset> {
 
 /// Any billing time zone up to ±23:59.
 pub fn garbage_timezone() -> impl Strategy<Value = TimeZone> {
-    garbage_offset().prop_map(TimeZone)
+    garbage_offset().prop_map(|o| TimeZone::try_from(o).expect("within ±23:59"))
 }
 
 /// Any instant written as a local time in years 1..=9999 with an offset up to
@@ -419,10 +424,12 @@ pub fn garbage_instant_until(last: i32) -> impl Strategy<Value = Instant> {
         let local = date
             .and_hms_opt(s / 3600, s / 60 % 60, s % 60)
             .expect("valid time");
-        off.from_local_datetime(&local)
-            .single()
-            .expect("fixed offset")
-            .with_timezone(&Utc)
+        inst(
+            off.from_local_datetime(&local)
+                .single()
+                .expect("fixed offset")
+                .with_timezone(&Utc),
+        )
     })
 }
 
