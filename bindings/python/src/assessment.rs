@@ -277,6 +277,9 @@ impl From<&Change> for PyChange {
             }
             Effect::StatusChanged { from, to } => (None, Some(En(from)), Some(En(to)), None),
             Effect::KeepNumberFeeDue { amount } => (None, None, None, Some(amount)),
+            // An effect newer than this binding: `effect` still names it (from
+            // the core's JSON tag); the attributes it has no field for are None.
+            _ => (None, None, None, None),
         };
         // The effect's name is the core's (its JSON tag).
         let effect = serde_json::to_value(c.effect)

@@ -26,6 +26,7 @@ use crate::{Error, Instant};
 
 named_enum!(
     /// An action a billing front-end may offer (the `can` map).
+    #[non_exhaustive]
     Action, "action" {
         /// `activate`.
         Activate = "activate",

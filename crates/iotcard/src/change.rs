@@ -11,6 +11,7 @@ use crate::time::rfc3339;
 
 named_enum!(
     /// A rule id of docs/rules.md.
+    #[non_exhaustive]
     Rule, "rule" {
         /// Manual suspension conditions.
         R1_1 = "R1.1",
@@ -78,6 +79,7 @@ named_enum!(
 named_enum!(
     /// The kinds of scheduled change, in the order they happen when due at the
     /// same instant.
+    #[non_exhaustive]
     ChangeKind, "change" {
         /// R2.3: `over_quota` lifts at the next quota period.
         LiftOverQuota = "lift_over_quota",
@@ -131,6 +133,7 @@ pub enum Cause {
 /// What changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "effect", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Effect {
     /// A hold went on.
     HoldPut {

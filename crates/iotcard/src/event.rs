@@ -19,6 +19,7 @@ use crate::{Error, Instant};
 /// assert_eq!(Event::from_json(r#"{"type": "charge", "amount": 0}"#).unwrap_err().code(), "invalid_input");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Event {
     /// R5.1: first activation; `imei` is required when the policy binds devices.
     Activate {
@@ -163,6 +164,7 @@ named_enum!(
     /// assert_eq!(EventKind::from_name("report_lost")?, EventKind::ReportLost);
     /// # Ok::<(), iotcard::Error>(())
     /// ```
+    #[non_exhaustive]
     EventKind, "event type" {
         /// `activate` (R5.1).
         Activate = "activate",

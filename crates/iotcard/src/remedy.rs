@@ -6,6 +6,7 @@ use crate::policy::Policy;
 
 named_enum!(
     /// What lifts a hold (R11), as the remedy codes of `docs/json.md`.
+    #[non_exhaustive]
     Remedy, "remedy" {
         /// R1.2: a manual resume.
         ManualResume = "manual_resume",

@@ -184,6 +184,7 @@ fn rank(k: ChangeKind) -> u8 {
         ChangeKind::Cancel => 3,
         ChangeKind::LiftMaintenance => 4,
         ChangeKind::DormancyCancel => 5,
+        k => panic!("the model does not know the change {k:?}: add it"),
     }
 }
 
@@ -378,6 +379,7 @@ impl RefCard {
                 ChangeKind::LiftMaintenance => {
                     self.lift(Hold::Maintenance);
                 }
+                k => panic!("the model does not know the change {k:?}: add it"),
             }
         }
         Ok(())
@@ -574,6 +576,7 @@ impl RefCard {
                 self.end(Status::Replaced);
             }
             Event::Cancel => self.end(Status::Cancelled),
+            e => panic!("the model does not know the event {e:?}: add it"),
         }
         self.run_due(p, at, at)?;
         Ok(replacement)
