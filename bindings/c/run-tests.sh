@@ -91,6 +91,9 @@ compile test_api "$CC" "${cflags[@]}" "$here/tests/test_api.c" -o "$work/test_ap
 compile test_api_cpp "$CXX" "${cxxflags[@]}" "$here/tests/test_api.c" -x none -o "$work/test_api_cpp" "${static[@]}"
 compile test_scenarios "$CC" "${cflags[@]}" "$here/tests/test_scenarios.c" -o "$work/test_scenarios" "${dynamic[@]}"
 compile test_threads "$CC" "${cflags[@]}" "$here/tests/test_threads.c" -o "$work/test_threads" "${dynamic[@]}" -pthread
+#    A program built against version 1 of iotcard_assessment (a frozen copy of
+#    the struct in the test), run against this library.
+compile test_old_abi "$CC" "${cflags[@]}" "$here/tests/test_old_abi.c" -o "$work/test_old_abi" "${dynamic[@]}"
 compile billing "$CC" "${cflags[@]}" "$here/examples/billing.c" -o "$work/billing" "${dynamic[@]}"
 #    The same C tests with the sanitizers compiled in (the Rust library is the
 #    normal build: its allocations go through the sanitizers' malloc, so a
@@ -98,6 +101,7 @@ compile billing "$CC" "${cflags[@]}" "$here/examples/billing.c" -o "$work/billin
 asan=(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
 compile test_api_asan "$CC" "${cflags[@]}" "${asan[@]}" "$here/tests/test_api.c" -o "$work/test_api_asan" "${dynamic[@]}" -pthread
 compile test_scenarios_asan "$CC" "${cflags[@]}" "${asan[@]}" "$here/tests/test_scenarios.c" -o "$work/test_scenarios_asan" "${dynamic[@]}"
+compile test_old_abi_asan "$CC" "${cflags[@]}" "${asan[@]}" "$here/tests/test_old_abi.c" -o "$work/test_old_abi_asan" "${dynamic[@]}"
 compile test_threads_asan "$CC" "${cflags[@]}" "${asan[@]}" "$here/tests/test_threads.c" -o "$work/test_threads_asan" "${dynamic[@]}" -pthread
 compile test_threads_tsan "$CC" "${cflags[@]}" -fsanitize=thread "$here/tests/test_threads.c" -o "$work/test_threads_tsan" "${dynamic[@]}" -pthread
 
@@ -136,6 +140,7 @@ else
     fail "test_scenarios: no scenario files in tests/scenarios"
 fi
 run test_threads
+run test_old_abi
 
 # 5. Sanitizers: AddressSanitizer (with LeakSanitizer) and UndefinedBehavior-
 #    Sanitizer stop at the first error; ThreadSanitizer sees the C side (the
@@ -149,7 +154,7 @@ no_aslr=()
 if command -v setarch >/dev/null 2>&1 && setarch "$(uname -m)" -R true 2>/dev/null; then
     no_aslr=(setarch "$(uname -m)" -R)
 fi
-for name in test_api_asan test_scenarios_asan test_threads_asan test_threads_tsan; do
+for name in test_api_asan test_scenarios_asan test_old_abi_asan test_threads_asan test_threads_tsan; do
     if [[ ! -x "$work/$name" ]]; then
         fail "$name: not built"
     elif [[ "$name" == test_scenarios_asan ]]; then
