@@ -95,6 +95,7 @@ compile test_threads "$CC" "${cflags[@]}" "$here/tests/test_threads.c" -o "$work
 #    the struct in the test), run against this library.
 compile test_old_abi "$CC" "${cflags[@]}" "$here/tests/test_old_abi.c" -o "$work/test_old_abi" "${dynamic[@]}"
 compile billing "$CC" "${cflags[@]}" "$here/examples/billing.c" -o "$work/billing" "${dynamic[@]}"
+compile first_card "$CC" "${cflags[@]}" "$here/examples/first_card.c" -o "$work/first_card" "${dynamic[@]}"
 #    The same C tests with the sanitizers compiled in (the Rust library is the
 #    normal build: its allocations go through the sanitizers' malloc, so a
 #    double or foreign free of a library string or handle is caught).
@@ -169,7 +170,7 @@ if [[ -x "$work/test_threads" ]]; then
     run_as test_threads_helgrind valgrind -q --tool=helgrind --error-exitcode=1 "$work/test_threads"
 fi
 
-# 6. The example, two days in a row (the second loads the first's states), under
+# 6. The billing example, two days in a row (the second loads the first's states), under
 #    valgrind, compared with the expected output.
 data="$here/examples/data"
 example_day() {
@@ -186,6 +187,22 @@ example_day() {
 }
 example_day 2026-01-05 cards.jsonl "$work/states-1.jsonl"
 example_day 2026-02-01 "$work/states-1.jsonl" "$work/states-2.jsonl"
+
+# 7. The README's first program is examples/first_card.c, word for word, and
+#    prints what the README says, under valgrind.
+readme_code="$(awk '/^<!-- examples\/first_card.c -->$/ {on = 1; next} on && /^```c$/ {inside = 1; next} inside && /^```$/ {exit} inside' "$here/README.md")"
+if [[ -n "$readme_code" && "$readme_code" == "$(cat "$here/examples/first_card.c")" ]]; then
+    pass "README's first program is examples/first_card.c"
+else
+    fail "README's first program is examples/first_card.c"
+fi
+if [[ -x "$work/first_card" ]] && "${vg[@]}" "$work/first_card" >"$work/first_card.out" 2>&1 &&
+    diff -u "$data/expected-first-card.txt" "$work/first_card.out"; then
+    pass "example first_card"
+else
+    cat "$work/first_card.out" 2>/dev/null || true
+    fail "example first_card"
+fi
 
 echo "$passed passed, $failed failed"
 [[ "$failed" -eq 0 ]]
