@@ -8,6 +8,8 @@
  * the field and value. Strings in are pointer + length (UTF-8, no NUL needed);
  * strings out are NUL-terminated, either freed with iotcard_string_free() or
  * copied into a caller buffer. Instants are int64_t Unix milliseconds.
+ * iotcard_assessment starts with its size: initialise it with
+ * IOTCARD_ASSESSMENT_INIT, and the library writes only the fields that fit.
  *
  * Thread safety: a policy is read-only once created and may be shared by any
  * number of threads. A card is not shared: calls taking `iotcard_card *`
