@@ -12,7 +12,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use iotcard::{Assessment, Assessor, FlatAssessment, Hold};
 
 use crate::consts::{IOTCARD_HOLD_CAPACITY, IOTCARD_HOLD_COUNT, IOTCARD_REMEDY_NONE};
-use crate::ffi::{arg_out, arg_ref, instant, millis};
+use crate::ffi::{arg_out, arg_ref, instant};
 use crate::handles::{iotcard_card, iotcard_policy};
 use crate::result::{Failure, guard, iotcard_result};
 
@@ -139,7 +139,18 @@ const _: () = {
 ///
 /// # Errors
 /// `InvalidInput` naming `field` when `size` is smaller than version 1.
+#[inline]
 fn fill_for(size: usize, field: &str) -> Result<u32, Failure> {
+    if size >= FULL as usize {
+        Ok(FULL)
+    } else {
+        older_fill_for(size, field)
+    }
+}
+
+/// [`fill_for`] for a struct older than this library's (or too small).
+#[cold]
+fn older_fill_for(size: usize, field: &str) -> Result<u32, Failure> {
     SIZES
         .iter()
         .rev()
@@ -159,34 +170,34 @@ fn fill_for(size: usize, field: &str) -> Result<u32, Failure> {
         })
 }
 
-/// Writes the first `fill` bytes of `value` (its `size` already `fill`) to
-/// `slot`: the whole struct when the caller's is this library's, else only the
-/// fields of the versions that fit, and nothing past them.
+/// Writes `value` (its `size` already `fill`) to `slot`: the whole struct when
+/// the caller's is this library's, else only the first `fill` bytes (the fields
+/// of the versions that fit), nothing past them. The hot paths write a whole
+/// struct with `slot.write(iotcard_assessment::of(..))` themselves, which
+/// builds it in place (through a function, it is built aside and copied: +7%).
 ///
 /// # Safety
 /// `slot` valid for writes of `fill` bytes and aligned for the struct; `fill` one
 /// of [`SIZES`].
-#[expect(
-    clippy::inline_always,
-    reason = "the batch's per-card write: keeps the struct built in place"
-)]
-#[inline(always)]
-unsafe fn put(slot: *mut iotcard_assessment, fill: u32, value: iotcard_assessment) {
-    if fill as usize == size_of::<iotcard_assessment>() {
+unsafe fn put(slot: *mut iotcard_assessment, fill: u32, value: &iotcard_assessment) {
+    if fill == FULL {
         // SAFETY: the caller's contract, for the whole struct.
-        unsafe { slot.write(value) };
+        unsafe { slot.write(*value) };
     } else {
         // SAFETY: the caller's contract, for `fill` < size_of bytes; a local
         // cannot overlap the caller's struct.
         unsafe {
             std::ptr::copy_nonoverlapping(
-                (&raw const value).cast::<u8>(),
+                std::ptr::from_ref(value).cast::<u8>(),
                 slot.cast::<u8>(),
                 fill as usize,
             );
         }
     }
 }
+
+/// This library's whole struct, the last of [`SIZES`].
+const FULL: u32 = SIZES[SIZES.len() - 1];
 
 impl iotcard_assessment {
     /// The entry of a card that could not be assessed.
@@ -225,13 +236,15 @@ impl iotcard_assessment {
 
     /// The core's assessment of a card, as the core's plain numbers
     /// ([`FlatAssessment`]) in this struct's layout (no rule is decided here),
-    /// with `size` as given.
+    /// with `size` as given and `at_ms` the Unix milliseconds it was made at
+    /// (the caller's, which `a.at` is exactly: converting `a.at` back costs a
+    /// date computation per card).
     #[expect(
         clippy::inline_always,
         reason = "measured: a call here costs the struct path ~7% (benches/assess.rs)"
     )]
     #[inline(always)]
-    fn of(size: u32, a: &Assessment) -> iotcard_assessment {
+    fn of(size: u32, at_ms: i64, a: &Assessment) -> iotcard_assessment {
         let f = FlatAssessment::of(a);
         let mut hold_since_ms = [0; IOTCARD_HOLD_CAPACITY];
         hold_since_ms[..IOTCARD_HOLD_COUNT].copy_from_slice(&f.hold_since_ms);
@@ -265,7 +278,7 @@ impl iotcard_assessment {
             refund_estimate: f.refund_estimate,
             hold_since_ms,
             remedies,
-            at_ms: millis(a.at),
+            at_ms,
         }
     }
 }
@@ -308,7 +321,13 @@ pub unsafe extern "C" fn iotcard_card_assess(
         // By reference: moving the assessment out of the result costs a copy.
         let a = assessed.as_ref().map_err(|e| Failure::from(e.clone()))?;
         // SAFETY: checked non-NULL; the caller's contract for `size` ≥ `fill` bytes.
-        unsafe { put(out, fill, iotcard_assessment::of(fill, a)) };
+        unsafe {
+            if fill == FULL {
+                out.write(iotcard_assessment::of(fill, at_ms, a));
+            } else {
+                put(out, fill, &iotcard_assessment::of(fill, at_ms, a));
+            }
+        }
         Ok(())
     })
 }
@@ -393,7 +412,13 @@ pub unsafe extern "C" fn iotcard_assess_batch(
                 let assessed = assessor.assess(&card.card);
                 let a = assessed.as_ref().map_err(|e| Failure::from(e.clone()))?;
                 // SAFETY: `slot` is element `i`, valid for `out_size` ≥ `fill` bytes.
-                unsafe { put(slot, fill, iotcard_assessment::of(fill, a)) };
+                unsafe {
+                    if fill == FULL {
+                        slot.write(iotcard_assessment::of(fill, at_ms, a));
+                    } else {
+                        put(slot, fill, &iotcard_assessment::of(fill, at_ms, a));
+                    }
+                }
                 Ok(())
             }))
             .unwrap_or_else(|_| {
@@ -404,7 +429,7 @@ pub unsafe extern "C" fn iotcard_assess_batch(
             });
             if let Err(f) = done {
                 // SAFETY: as above.
-                unsafe { put(slot, fill, iotcard_assessment::failed(fill, f.result)) };
+                unsafe { put(slot, fill, &iotcard_assessment::failed(fill, f.result)) };
                 first.get_or_insert((i, f));
             }
         }
@@ -444,7 +469,7 @@ mod tests {
             let card = entry.replay(&policy, at).unwrap().card;
             let a = card.assess(&policy, at).unwrap();
             let f = FlatAssessment::of(&a);
-            let s = iotcard_assessment::of(IOTCARD_ASSESSMENT_SIZE_V2, &a);
+            let s = iotcard_assessment::of(IOTCARD_ASSESSMENT_SIZE_V2, a.at.timestamp_millis(), &a);
             assert_eq!(s.size, IOTCARD_ASSESSMENT_SIZE_V2);
             assert_eq!(s.result, iotcard_result::Ok);
             assert_eq!(s.at_ms, at.timestamp_millis());
