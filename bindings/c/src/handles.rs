@@ -475,16 +475,13 @@ pub unsafe extern "C" fn iotcard_event_from_json(
     json_len: usize,
     out: *mut *mut iotcard_event,
 ) -> iotcard_result {
-    guard(|| {
-        // SAFETY: the caller's contract.
-        let json = unsafe { arg_str(json, json_len, "json")? };
-        let out = arg_out(out, "out")?;
-        let event = Event::from_json(json)?;
-        let handle = Box::into_raw(Box::new(iotcard_event { event }));
-        // SAFETY: checked non-NULL; the caller's contract.
-        unsafe { out.write(handle) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe {
+        handle_from_json(json, json_len, out, |json| {
+            let event = Event::from_json(json)?;
+            Ok(Box::into_raw(Box::new(iotcard_event { event })))
+        })
+    }
 }
 
 /// The event as JSON (`{"type": "charge", "amount": 1500}`), for a log.

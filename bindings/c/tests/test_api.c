@@ -603,12 +603,17 @@ static void test_apply_replace_returns_the_new_card(void) {
 
 /* ---- typed events ------------------------------------------------------- */
 
-/* The event's JSON (NULL if it could not be had; caller frees). */
-static char *event_json(const iotcard_event *e) {
-    char *s = NULL;
-    CHECK_RESULT(iotcard_event_to_json(e, &s), IOTCARD_RESULT_OK);
-    return s;
-}
+/* A constructor's success: `call` made an event whose JSON is `want`; freed. */
+#define CHECK_EVENT_MADE(call, e, want)                          \
+    do {                                                         \
+        char *json_ = NULL;                                      \
+        (e) = NULL;                                              \
+        CHECK_RESULT((call), IOTCARD_RESULT_OK);                 \
+        CHECK_RESULT(iotcard_event_to_json((e), &json_), IOTCARD_RESULT_OK);\
+        CHECK_STR(json_, (want));                                \
+        iotcard_string_free(json_);                              \
+        iotcard_event_free(e);                                   \
+    } while (0)
 
 /* A constructor's refusal: the result, the field and value in the last error,
  * and `*out` left as it was. */
@@ -624,11 +629,8 @@ static void test_event_constructors(void) {
     iotcard_event *e = NULL;
     char *json;
 
-    CHECK_RESULT(iotcard_event_charge(1500, &e), IOTCARD_RESULT_OK);
-    json = event_json(e);
-    CHECK_STR(json, "{\"type\":\"charge\",\"amount\":1500}");
-    iotcard_string_free(json);
-    iotcard_event_free(e);
+    CHECK_EVENT_MADE(iotcard_event_charge(1500, &e), e,
+                     "{\"type\":\"charge\",\"amount\":1500}");
     CHECK_EVENT_REFUSED(iotcard_event_charge(0, &e), e, IOTCARD_RESULT_INVALID_INPUT,
                         "event.amount = 0");
     CHECK_EVENT_REFUSED(iotcard_event_charge(-5, &e), e, IOTCARD_RESULT_INVALID_INPUT,
@@ -636,28 +638,19 @@ static void test_event_constructors(void) {
     CHECK_RESULT(iotcard_event_charge(1500, NULL), IOTCARD_RESULT_NULL_ARGUMENT);
     CHECK_LAST_ERROR_HAS("`out`");
 
-    CHECK_RESULT(iotcard_event_payment(INT64_MAX, &e), IOTCARD_RESULT_OK);
-    json = event_json(e);
-    CHECK_STR(json, "{\"type\":\"payment\",\"amount\":9223372036854775807}");
-    iotcard_string_free(json);
-    iotcard_event_free(e);
+    CHECK_EVENT_MADE(iotcard_event_payment(INT64_MAX, &e), e,
+                     "{\"type\":\"payment\",\"amount\":9223372036854775807}");
     CHECK_EVENT_REFUSED(iotcard_event_payment(0, &e), e, IOTCARD_RESULT_INVALID_INPUT,
                         "event.amount = 0: must be greater than zero");
     CHECK_EVENT_REFUSED(iotcard_event_payment(INT64_MIN, &e), e, IOTCARD_RESULT_INVALID_INPUT,
                         "event.amount");
     CHECK_RESULT(iotcard_event_payment(5, NULL), IOTCARD_RESULT_NULL_ARGUMENT);
 
-    CHECK_RESULT(iotcard_event_usage(52428800, "490154203237518", "65", &e), IOTCARD_RESULT_OK);
-    json = event_json(e);
-    CHECK_STR(json,
-              "{\"type\":\"usage\",\"bytes\":52428800,\"imei\":\"490154203237518\",\"region\":\"65\"}");
-    iotcard_string_free(json);
-    iotcard_event_free(e);
-    CHECK_RESULT(iotcard_event_usage(0, NULL, NULL, &e), IOTCARD_RESULT_OK);
-    json = event_json(e);
-    CHECK_STR(json, "{\"type\":\"usage\",\"bytes\":0}");
-    iotcard_string_free(json);
-    iotcard_event_free(e);
+    CHECK_EVENT_MADE(iotcard_event_usage(52428800, "490154203237518", "65", &e), e,
+                     "{\"type\":\"usage\",\"bytes\":52428800,\"imei\":\"490154203237518\","
+                     "\"region\":\"65\"}");
+    CHECK_EVENT_MADE(iotcard_event_usage(0, NULL, NULL, &e), e,
+                     "{\"type\":\"usage\",\"bytes\":0}");
     CHECK_EVENT_REFUSED(iotcard_event_usage(5, "490154203237519", NULL, &e), e,
                         IOTCARD_RESULT_INVALID_INPUT, "event.imei = \"490154203237519\"");
     CHECK_EVENT_REFUSED(iotcard_event_usage(5, "", NULL, &e), e, IOTCARD_RESULT_INVALID_INPUT,
@@ -670,21 +663,15 @@ static void test_event_constructors(void) {
                         "`region` at byte 0");
     CHECK_RESULT(iotcard_event_usage(5, NULL, NULL, NULL), IOTCARD_RESULT_NULL_ARGUMENT);
 
-    CHECK_RESULT(iotcard_event_top_up(1048576, &e), IOTCARD_RESULT_OK);
-    json = event_json(e);
-    CHECK_STR(json, "{\"type\":\"top_up\",\"bytes\":1048576}");
-    iotcard_string_free(json);
-    iotcard_event_free(e);
+    CHECK_EVENT_MADE(iotcard_event_top_up(1048576, &e), e,
+                     "{\"type\":\"top_up\",\"bytes\":1048576}");
     CHECK_EVENT_REFUSED(iotcard_event_top_up(0, &e), e, IOTCARD_RESULT_INVALID_INPUT,
                         "event.bytes = 0");
     CHECK_RESULT(iotcard_event_top_up(1, NULL), IOTCARD_RESULT_NULL_ARGUMENT);
 
     /* Any event from JSON, refused as iotcard_card_apply refuses it. */
-    CHECK_RESULT(iotcard_event_from_json(S("{\"type\": \"cancel\"}"), &e), IOTCARD_RESULT_OK);
-    json = event_json(e);
-    CHECK_STR(json, "{\"type\":\"cancel\"}");
-    iotcard_string_free(json);
-    iotcard_event_free(e);
+    CHECK_EVENT_MADE(iotcard_event_from_json(S("{\"type\": \"cancel\"}"), &e), e,
+                     "{\"type\":\"cancel\"}");
     CHECK_EVENT_REFUSED(iotcard_event_from_json(S("{\"type\": \"charge\", \"amount\": 0}"), &e), e,
                         IOTCARD_RESULT_INVALID_INPUT, "event.amount = 0");
     CHECK_EVENT_REFUSED(iotcard_event_from_json(S("[]"), &e), e, IOTCARD_RESULT_INVALID_INPUT,
@@ -696,6 +683,9 @@ static void test_event_constructors(void) {
     json = (char *)SENTINEL_PTR;
     CHECK_RESULT(iotcard_event_to_json(NULL, &json), IOTCARD_RESULT_NULL_ARGUMENT);
     CHECK(json == (char *)SENTINEL_PTR);
+    CHECK_RESULT(iotcard_event_top_up(1, &e), IOTCARD_RESULT_OK);
+    CHECK_RESULT(iotcard_event_to_json(e, NULL), IOTCARD_RESULT_NULL_ARGUMENT);
+    iotcard_event_free(e);
     iotcard_event_free(NULL);
 }
 
