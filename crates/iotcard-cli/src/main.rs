@@ -42,9 +42,11 @@ enum Command {
         #[arg(short, long)]
         verbose: bool,
     },
-    /// Assess a fleet at an instant. JSON Lines, a card per line: a new card and
-    /// its event log (`{"card": {...}, "events": [...]}`) or a stored state and
-    /// the events since (`{"state": {...}, "events": [...]}`).
+    /// Assess a fleet at an instant: the daily billing run.
+    ///
+    /// The fleet is JSON Lines, a card per line: a new card and its event log
+    /// (`{"card": {...}, "events": [...]}`) or a stored state and the events
+    /// since (`{"state": {...}, "events": [...]}`).
     ///
     /// An event a card refuses is reported (standard error, or `--rejects`) and
     /// skipped: the card goes on with its other events, is assessed, counted and
@@ -83,8 +85,10 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         rejects: Option<PathBuf>,
     },
-    /// Write a generated fleet (JSON Lines) to standard output: cards with event
-    /// logs that together show every hold and status. Deterministic for a seed.
+    /// Write a generated fleet (JSON Lines) to standard output.
+    ///
+    /// Cards with event logs that together show every hold and status.
+    /// Deterministic for a seed.
     Generate {
         /// Number of cards.
         #[arg(long, default_value_t = 300)]
