@@ -452,6 +452,7 @@ pub(crate) fn run(args: &Args<'_>) -> ExitCode {
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         )
     });
+    bar.set_message(progress_message(0, Duration::ZERO));
     let reader = BufReader::with_capacity(1 << 20, bar.wrap_read(input));
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout());
     let outputs = Outputs {
