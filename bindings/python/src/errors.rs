@@ -138,7 +138,7 @@ fn attributes(py: Python<'_>, exc: &Bound<'_, PyAny>, e: &Error) -> PyResult<()>
         }
         Error::NotActivated { event } => exc.setattr("event", *event)?,
         Error::AlreadyActivated { since, .. } => {
-            exc.setattr("since", datetime(py, *since, utc())?)?
+            exc.setattr("since", datetime(py, *since, utc())?)?;
         }
         Error::ManualSuspendNotAllowed { unmet } => {
             exc.setattr("unmet", frozenset(py, unmet.iter())?)?;
