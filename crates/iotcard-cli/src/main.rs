@@ -80,8 +80,9 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         save_states: Option<PathBuf>,
         /// Write each refused event and each line that could not be read to FILE,
-        /// one JSON object a line (docs/json.md "Rejects line"), instead of
-        /// standard error. Written beside FILE and renamed over it at the end.
+        /// one JSON object a line (docs/json.md "Rejects line"). Refused events
+        /// then no longer go to standard error (lines that could not be read still
+        /// do). Written beside FILE and renamed over it at the end.
         #[arg(long, value_name = "FILE")]
         rejects: Option<PathBuf>,
     },
