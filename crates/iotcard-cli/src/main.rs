@@ -21,7 +21,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 /// tells more. Output closed early (`| head`): the command stops quietly with
 /// status 141, as a Unix tool killed by SIGPIPE.
 #[derive(Debug, Parser)]
-#[command(name = "iotcard", version, about, long_about)]
+#[command(name = "iotcard", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
