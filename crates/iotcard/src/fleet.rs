@@ -370,9 +370,29 @@ mod tests {
         assert_eq!(with.card, without.card);
         assert_eq!(with.card.balance(), -300);
         assert!(without.refused.is_empty());
+        assert!(
+            with.refused
+                .iter()
+                .all(|r| r.iccid.as_str() == "89860012345678901238")
+        );
         // What is stored keeps the card, without the refused events.
         let kept = line(&[&activate, &charge, &suspend, &early, &pay]).stored(with, at);
         assert_eq!(kept.len(), 1);
         assert!(kept[0].events.is_empty());
+        // After a `replace`, a refused event names the card that refused it: the new one.
+        let lost = ev("2026-01-06T00:00:00+08:00", r#"{"type": "report_lost"}"#);
+        let replace = ev(
+            "2026-01-07T00:00:00+08:00",
+            r#"{"type": "replace", "iccid": "89860012345678901246"}"#,
+        );
+        let resume = ev("2026-01-08T00:00:00+08:00", r#"{"type": "manual_resume"}"#);
+        let r = line(&[&activate, &lost, &replace, &resume])
+            .replay(&policy, at)
+            .unwrap();
+        assert_eq!(r.replaced.len(), 1);
+        assert_eq!(r.refused.len(), 1);
+        assert_eq!(r.refused[0].index, 3);
+        assert_eq!(r.refused[0].iccid, r.card.iccid());
+        assert_eq!(r.refused[0].iccid.as_str(), "89860012345678901246");
     }
 }
