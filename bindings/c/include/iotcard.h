@@ -527,7 +527,8 @@ typedef struct iotcard_assessment {
     uint8_t manual_suspend_unmet;
     /**
      * Whether the card needs attention: not `active` or `inventory`, an overage
-     * charge, or a refund that may be requested.
+     * charge, or a refund that may be requested; never for a terminal card
+     * (`cancelled`, `replaced`: it needs nothing).
      */
     bool needs_action;
     /**

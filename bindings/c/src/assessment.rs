@@ -60,7 +60,8 @@ pub struct iotcard_assessment {
     /// (0 when it is allowed, and for cards not activated or terminal).
     pub manual_suspend_unmet: u8,
     /// Whether the card needs attention: not `active` or `inventory`, an overage
-    /// charge, or a refund that may be requested.
+    /// charge, or a refund that may be requested; never for a terminal card
+    /// (`cancelled`, `replaced`: it needs nothing).
     pub needs_action: bool,
     /// Whether a change is scheduled (`next_change`, `next_at_ms`).
     pub has_next: bool,
