@@ -38,9 +38,15 @@ pub const IOTCARD_INSTANT_MIN_MS: i64 = -2_208_988_800_000;
 /// (`iotcard::Instant::MAX`, rounded down to the millisecond).
 pub const IOTCARD_INSTANT_MAX_MS: i64 = 250_215_091_199_999;
 
-/// The number of holds: the length of the per-hold arrays of
-/// `iotcard_assessment`, whose index `i` is the hold with bit `1 << i`.
+/// The number of holds this library knows (`IOTCARD_HOLD_*`, bits `0` to
+/// `IOTCARD_HOLD_COUNT - 1`). It grows when a hold is added; the per-hold arrays
+/// of `iotcard_assessment` do not (their length is `IOTCARD_HOLD_CAPACITY`).
 pub const IOTCARD_HOLD_COUNT: usize = 9;
+/// The length of the per-hold arrays of `iotcard_assessment`
+/// (`hold_since_ms`, `remedies`), whose index `i` is the hold with bit `1 << i`:
+/// one entry per bit of the 16-bit hold set, so that a new hold does not move
+/// any field of the struct. Entries past `IOTCARD_HOLD_COUNT` are never on.
+pub const IOTCARD_HOLD_CAPACITY: usize = 16;
 /// Hold bit `manual` (R1.2): manual suspension; every service.
 pub const IOTCARD_HOLD_MANUAL: u16 = 1 << 0;
 /// Hold bit `over_quota` (R2.2): data quota exceeded with auto-suspend; data only.
@@ -237,6 +243,8 @@ const _: () = {
     assert!(CALL_CAUSES.len() == CallCause::ALL.len());
     assert!(CONDITIONS.len() == Condition::ALL.len());
     assert!(Remedy::ALL.len() < IOTCARD_REMEDY_NONE as usize);
+    assert!(IOTCARD_HOLD_COUNT <= IOTCARD_HOLD_CAPACITY);
+    assert!(IOTCARD_HOLD_CAPACITY == u16::BITS as usize);
     let mut i = 0;
     while i < STATUSES.len() {
         assert!(STATUSES[i].0 as u8 == Status::ALL[i] as u8);

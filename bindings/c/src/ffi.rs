@@ -2,7 +2,7 @@
 //! buffers, and instants as Unix milliseconds.
 
 use std::cell::Cell;
-use std::ffi::{CString, c_char};
+use std::ffi::{CStr, CString, c_char};
 
 use iotcard::Instant;
 
@@ -58,6 +58,11 @@ pub(crate) unsafe fn arg_str<'a>(
     }
     // SAFETY: non-NULL, `len` ≤ isize::MAX, and the caller's contract for the rest.
     let bytes = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len) };
+    utf8(bytes, name)
+}
+
+/// The bytes of argument `name` as UTF-8.
+fn utf8<'a>(bytes: &'a [u8], name: &str) -> Result<&'a str, Failure> {
     std::str::from_utf8(bytes).map_err(|e| Failure {
         result: iotcard_result::InvalidUtf8,
         message: format!(
@@ -66,6 +71,23 @@ pub(crate) unsafe fn arg_str<'a>(
             bytes[e.valid_up_to()]
         ),
     })
+}
+
+/// An optional UTF-8 string given NUL-terminated, NULL for none (the short
+/// identifiers of the typed event constructors).
+///
+/// # Safety
+/// When non-NULL, `p` must point to a NUL-terminated string valid for `'a`.
+pub(crate) unsafe fn arg_cstr_opt<'a>(
+    p: *const c_char,
+    name: &str,
+) -> Result<Option<&'a str>, Failure> {
+    if p.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: non-NULL; the caller's contract.
+    let bytes = unsafe { CStr::from_ptr(p) }.to_bytes();
+    utf8(bytes, name).map(Some)
 }
 
 thread_local! {

@@ -128,7 +128,7 @@ fn attributes(py: Python<'_>, exc: &Bound<'_, PyAny>, e: &Error) -> PyResult<()>
             exc.setattr("value", value)?;
             exc.setattr("reason", reason)?;
         }
-        Error::OutOfOrder { at, last } => {
+        Error::OutOfOrder { at, last, .. } => {
             exc.setattr("at", datetime(py, *at, utc())?)?;
             exc.setattr("last", datetime(py, *last, utc())?)?;
         }
@@ -137,7 +137,9 @@ fn attributes(py: Python<'_>, exc: &Bound<'_, PyAny>, e: &Error) -> PyResult<()>
             exc.setattr("action", *action)?;
         }
         Error::NotActivated { event } => exc.setattr("event", event.name())?,
-        Error::AlreadyActivated { since } => exc.setattr("since", datetime(py, *since, utc())?)?,
+        Error::AlreadyActivated { since, .. } => {
+            exc.setattr("since", datetime(py, *since, utc())?)?;
+        }
         Error::ManualSuspendNotAllowed { unmet } => {
             exc.setattr("unmet", frozenset(py, unmet.iter())?)?;
         }

@@ -113,11 +113,14 @@ impl Assessment {
             .then(|| hold.remedy_when(self.auto_resume_on_payment))
     }
 
-    /// Whether the card needs attention: not `active`/`inventory`, or anything due.
+    /// Whether the card needs attention: not `active`/`inventory`, or anything
+    /// due. A terminal card (`cancelled`, `replaced`) needs nothing: it accepts
+    /// no event, and a daily run would flag it forever.
     pub fn needs_action(&self) -> bool {
-        !matches!(self.status, Status::Active | Status::Inventory)
-            || self.overage_charge > 0
-            || self.refund.eligible_to_request
+        !self.status.is_terminal()
+            && (!matches!(self.status, Status::Active | Status::Inventory)
+                || self.overage_charge > 0
+                || self.refund.eligible_to_request)
     }
 
     /// The fees due: the keep-number fees of the latest retention (R4.4) plus
@@ -397,7 +400,11 @@ impl<'p> Assessor<'p> {
     fn assess_with(&self, card: &Card, schedule: Schedule) -> Result<Assessment, Error> {
         let (p, at) = (self.policy, self.at);
         if let Some(last) = card.clock.filter(|&last| at < last) {
-            return Err(Error::OutOfOrder { at, last });
+            return Err(Error::OutOfOrder {
+                at,
+                last,
+                timezone: p.timezone,
+            });
         }
         if schedule.next.is_some_and(|n| n.at <= at) {
             // Something fell due since the card last changed: settle a copy.
