@@ -612,9 +612,10 @@ proptest! {
         check_round_trip(&card.advance(&policy, t).expect("realistic").card)?;
     }
 
-    /// The same at the edges of the calendar: cards driven by garbage events in
-    /// years 1..=9999 with offsets up to ±23:59 (so quota periods can end in
-    /// year 10000, written `+10000-...`).
+    /// The same at the edges of the supported range: cards driven by garbage
+    /// events in local years 1..=9999 (clamped to `Instant::MIN ..= MAX`) with
+    /// offsets up to ±23:59, so quota periods start before the range or end
+    /// after it (a stored period is read in the range of computed instants).
     #[test]
     fn prop_state_json_round_trips_exactly_at_calendar_edges(
         policy in policy(), new in prop_oneof![garbage_new_card(9999), new_card()],
