@@ -137,7 +137,7 @@ fn a_bad_state_row_is_its_error_and_the_others_load() {
 
 fn ms(v: &Value) -> Option<i64> {
     v.as_str()
-        .map(|s| parse_instant("t", s).unwrap().timestamp_millis())
+        .map(|s| parse_instant("t", s).unwrap().unix_millis())
 }
 
 fn strings(col: &dyn Array, i: usize) -> Vec<String> {

@@ -24,6 +24,7 @@ use iotcard_arrow::{
 
 use crate::Format;
 use crate::assess::{Summary, row};
+use iotcard::format_instant;
 
 /// Whether a path names a Parquet file (by its extension).
 pub(crate) fn is_parquet(path: &Path) -> bool {
@@ -207,18 +208,9 @@ fn assess_batch(
         };
         let refused = match mine.and_then(|m| m.error.as_ref()) {
             Some((why, e)) => Err((why.clone(), e.clone())),
-            None => entry.replay(policy, at).map_err(|(k, e)| {
-                let why = match entry.events.get(k) {
-                    Some(ev) => format!(
-                        "events[{k}] ({} at {}): {}: {e}",
-                        ev.event.kind(),
-                        ev.at.to_rfc3339(),
-                        e.code()
-                    ),
-                    None => format!("{}: {e}", e.code()),
-                };
-                (why, e)
-            }),
+            None => entry
+                .replay(policy, at)
+                .map_err(|(_, e)| (format!("{}: {e}", e.code()), e)),
         };
         let replayed = match refused {
             Ok(r) => r,
@@ -236,6 +228,19 @@ fn assess_batch(
                 continue;
             }
         };
+        for r in &replayed.refused {
+            let t = &entry.events[r.index];
+            done.summary.refused_events += 1;
+            let _ = writeln!(
+                done.errors,
+                "row {row_no}: events[{}] ({} at {}): {}: {}",
+                r.index,
+                t.event.kind(),
+                format_instant(t.at, policy.timezone),
+                r.error.code(),
+                r.error
+            );
+        }
         done.summary.later_events += replayed.later_events as u64;
         for card in replayed
             .replaced
@@ -245,7 +250,7 @@ fn assess_batch(
             let (iccid, msisdn) = (card.iccid(), card.msisdn());
             match assessor.assess(card).and_then(|a| Ok((a, a.fees_due()?))) {
                 Ok((a, fees)) => {
-                    done.summary.add(&a);
+                    done.summary.add(&a, fees);
                     if format == Format::Parquet {
                         out.push(iccid.as_str(), msisdn.as_str(), Ok(&a));
                     } else {
@@ -471,7 +476,7 @@ fn run(
     };
     if outputs.format == Format::Table
         && let Some(w) = sinks.rows.as_mut()
-        && let Err(e) = crate::assess::table_header(w)
+        && let Err(e) = crate::assess::header(w)
     {
         return fail(&e);
     }
@@ -508,7 +513,9 @@ fn run(
         return fail(&format!("--save-states: {e}"));
     }
     let written = match outputs.format {
-        Format::Table => sinks.rows.as_mut().map_or(Ok(()), |w| summary.write(w)),
+        Format::Table => sinks.rows.as_mut().map_or(Ok(()), |w| {
+            crate::assess::totals_row(w, &summary).and_then(|()| summary.write(w))
+        }),
         _ => summary.write(&mut io::stderr()),
     };
     if let Err(e) = written.and_then(|()| sinks.close()) {

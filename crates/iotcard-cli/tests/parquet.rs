@@ -72,7 +72,7 @@ fn json_rows(stdout: &[u8]) -> Vec<Value> {
 
 fn ms(v: &Value) -> Value {
     v.as_str().map_or(Value::Null, |t| {
-        Value::from(parse_instant("t", t).expect("instant").timestamp_millis())
+        Value::from(parse_instant("t", t).expect("instant").unix_millis())
     })
 }
 
