@@ -453,6 +453,7 @@ pub(crate) fn run(args: &Args<'_>) -> ExitCode {
         format,
         output: args.output,
         save_states: args.save_states,
+        rejects: args.rejects.is_some(),
     };
     if let Some(code) = crate::parquet::dispatch(args.fleet, args.events, &policy, at, &outputs) {
         return code;

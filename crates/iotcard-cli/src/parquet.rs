@@ -133,6 +133,9 @@ pub(crate) struct Outputs<'a> {
     /// `--output`; standard output when `None` (not for Parquet).
     pub(crate) output: Option<&'a Path>,
     pub(crate) save_states: Option<&'a Path>,
+    /// Whether `--rejects` was given (not written for a Parquet fleet yet:
+    /// refused).
+    pub(crate) rejects: bool,
 }
 
 /// A batch of states done: its output rows, states to keep, errors, counts.
@@ -434,6 +437,13 @@ pub(crate) fn dispatch(
     outputs: &Outputs<'_>,
 ) -> Option<ExitCode> {
     if is_parquet(fleet) || !events.is_empty() {
+        if outputs.rejects {
+            eprintln!(
+                "iotcard: --rejects is not written for a Parquet fleet yet; \
+                 refused events and bad rows go to standard error"
+            );
+            return Some(ExitCode::from(2));
+        }
         return Some(run(fleet, events, policy, at, outputs));
     }
     if outputs.format == Format::Parquet || outputs.save_states.is_some_and(is_parquet) {
