@@ -43,7 +43,8 @@ struct CardEvents {
     events: Vec<TimedEvent>,
     /// The first bad events row of this card: the message to report, and the
     /// error.
-    error: Option<(String, iotcard::Error)>,
+    /// (Boxed: most cards have none, and the map holds one entry a card.)
+    error: Option<Box<(String, iotcard::Error)>>,
     /// Whether a state of the states table took them.
     taken: AtomicBool,
 }
@@ -95,7 +96,7 @@ fn load_events(paths: &[PathBuf]) -> Result<Events, String> {
                                 path.display(),
                                 e.code()
                             );
-                            slot.error = Some((why, e));
+                            slot.error = Some(Box::new((why, e)));
                         }
                     }
                 }
@@ -209,7 +210,7 @@ fn assess_batch(
             start: Start::Stored(Box::new(card)),
             events: card_events.to_vec(),
         };
-        let refused = match mine.and_then(|m| m.error.as_ref()) {
+        let refused = match mine.and_then(|m| m.error.as_deref()) {
             Some((why, e)) => Err((why.clone(), e.clone())),
             None => entry
                 .replay(policy, at)
