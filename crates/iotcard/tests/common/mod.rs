@@ -194,6 +194,7 @@ pub fn new_card() -> impl Strategy<Value = NewCard> {
             auto_suspend,
             balance,
             plan,
+            operator: None,
         },
     )
 }
@@ -547,5 +548,6 @@ pub fn garbage_new_card(last: i32) -> impl Strategy<Value = NewCard> {
             auto_suspend,
             balance,
             plan,
+            operator: None,
         })
 }
