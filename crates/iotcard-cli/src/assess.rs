@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex, mpsc};
 use indicatif::{ProgressBar, ProgressStyle};
 use iotcard::fleet::FleetEntry;
 use iotcard::{
-    Assessment, Assessor, Card, Hold, Instant, MAX_LOG_JSON_BYTES, Policy, Status, format_instant,
-    parse_instant,
+    Assessment, BookAssessor, Card, Hold, Instant, MAX_LOG_JSON_BYTES, PolicyBook, Status,
+    format_instant, parse_instant,
 };
 
 use crate::Format;
@@ -153,6 +153,7 @@ pub(crate) fn run(
     fleet: &Path,
     at: &str,
     policy: Option<&Path>,
+    policy_book: Option<&Path>,
     format: Format,
     save_states: Option<&Path>,
 ) -> ExitCode {
@@ -163,7 +164,7 @@ pub(crate) fn run(
             return ExitCode::from(2);
         }
     };
-    let policy = match crate::load_policy(policy) {
+    let policy = match crate::load_book(policy, policy_book) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("iotcard: {e}");
@@ -266,13 +267,12 @@ struct Done {
 fn assess_line(
     text: &str,
     line_no: u64,
-    assessor: &Assessor<'_>,
+    assessors: &BookAssessor<'_>,
     outputs: Outputs,
     done: &mut Done,
 ) -> io::Result<()> {
     use std::fmt::Write as _;
-    let policy = assessor.policy();
-    let at = assessor.at();
+    let at = assessors.at();
     let entry = match FleetEntry::from_json(text) {
         Ok(e) => e,
         Err(e) => {
@@ -282,6 +282,17 @@ fn assess_line(
             return Ok(());
         }
     };
+    // The card's operator's policy (--policy-book); none is an error for this card.
+    let assessor = match assessors.for_operator(entry.operator()) {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = writeln!(done.errors, "line {line_no}: {}: {e}", e.code());
+            done.summary.skipped_lines += 1;
+            keep_as_is(text, outputs, done);
+            return Ok(());
+        }
+    };
+    let policy = assessor.policy();
     let replayed = match entry.replay(policy, at) {
         Ok(r) => r,
         Err((i, e)) => {
@@ -338,7 +349,7 @@ fn keep_as_is(text: &str, outputs: Outputs, done: &mut Done) {
 fn work(
     work_rx: &Mutex<mpsc::Receiver<Chunk>>,
     done_tx: &mpsc::SyncSender<io::Result<Done>>,
-    assessor: &Assessor<'_>,
+    assessor: &BookAssessor<'_>,
     outputs: Outputs,
 ) {
     loop {
@@ -454,7 +465,7 @@ fn read_line_bounded(
 /// input order. Memory is bounded by the chunks in flight, whatever the fleet.
 fn assess_stream(
     mut reader: impl BufRead,
-    policy: &Policy,
+    policy: &PolicyBook,
     at: Instant,
     outputs: Outputs,
     out: &mut (dyn Write + Send),
@@ -467,7 +478,7 @@ fn assess_stream(
             "ICCID", "STATUS", "HOLDS", "NEXT CHANGE", "WHEN", "BALANCE", "FEES DUE"
         )?;
     }
-    let assessor = Assessor::new(policy, at).map_err(io::Error::other)?;
+    let assessor = policy.assessors(at).map_err(io::Error::other)?;
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(workers * 2);
     // The workers own the receiving end: if they all stop (the writer failed),

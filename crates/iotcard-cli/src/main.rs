@@ -51,6 +51,10 @@ enum Command {
         /// Policy JSON file (fields to change from the default); the default policy otherwise.
         #[arg(long)]
         policy: Option<PathBuf>,
+        /// Policy book JSON file: a default policy and one per operator; every card is
+        /// assessed under its operator's policy (a card whose operator has none is skipped).
+        #[arg(long, value_name = "FILE", conflicts_with = "policy")]
+        policy_book: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -102,6 +106,21 @@ pub(crate) fn load_policy(path: Option<&std::path::Path>) -> Result<iotcard::Pol
     iotcard::Policy::from_json(&text).map_err(|e| format!("--policy {}: {e}", path.display()))
 }
 
+/// The policy book from `--policy-book FILE`, else a book of the one policy of
+/// `--policy FILE` (or the default policy).
+pub(crate) fn load_book(
+    policy: Option<&std::path::Path>,
+    book: Option<&std::path::Path>,
+) -> Result<iotcard::PolicyBook, String> {
+    let Some(path) = book else {
+        return load_policy(policy).map(iotcard::PolicyBook::single);
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("--policy-book {}: {e}", path.display()))?;
+    iotcard::PolicyBook::from_json(&text)
+        .map_err(|e| format!("--policy-book {}: {e}", path.display()))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -110,12 +129,14 @@ fn main() -> ExitCode {
             fleet,
             at,
             policy,
+            policy_book,
             format,
             save_states,
         } => assess::run(
             &fleet,
             &at,
             policy.as_deref(),
+            policy_book.as_deref(),
             format,
             save_states.as_deref(),
         ),
