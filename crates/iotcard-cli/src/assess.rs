@@ -71,7 +71,7 @@ impl Summary {
     }
 }
 
-fn yuan(fen: i64) -> String {
+pub(crate) fn yuan(fen: i64) -> String {
     let sign = if fen < 0 { "-" } else { "" };
     let a = fen.unsigned_abs();
     format!("{sign}{}.{:02}", a / 100, a % 100)
@@ -131,7 +131,7 @@ fn row(
     }
 }
 
-fn open(path: &Path) -> io::Result<(Box<dyn Read>, Option<u64>)> {
+pub(crate) fn open(path: &Path) -> io::Result<(Box<dyn Read>, Option<u64>)> {
     if path == Path::new("-") {
         Ok((Box::new(io::stdin().lock()), None))
     } else {
@@ -426,7 +426,7 @@ fn read_chunks(reader: &mut impl BufRead, work_tx: &mpsc::SyncSender<Chunk>) -> 
 /// Reads one line of at most `limit` bytes. A longer line is skipped to its end
 /// without being kept (memory stays bounded whatever the input), and so is a
 /// line that is not UTF-8: both come back as the reason. `None` at the end.
-fn read_line_bounded(
+pub(crate) fn read_line_bounded(
     reader: &mut impl BufRead,
     limit: usize,
 ) -> io::Result<Option<Result<String, String>>> {

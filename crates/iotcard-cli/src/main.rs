@@ -1,11 +1,13 @@
 //! The `iotcard` command: run scenario files (`iotcard test`), assess a fleet
-//! (`iotcard assess`), and generate example fleets (`iotcard generate`).
+//! (`iotcard assess`), reconcile it with the operator's report (`iotcard
+//! reconcile`), and generate example fleets (`iotcard generate`).
 //!
 //! Every rule lives in the `iotcard` crate; this binary reads files, calls it
 //! and prints.
 
 mod assess;
 mod generate;
+mod reconcile;
 mod test;
 
 use std::path::PathBuf;
@@ -64,6 +66,32 @@ enum Command {
         /// copied as it was (one that could not be read at all is not).
         #[arg(long, value_name = "FILE")]
         save_states: Option<PathBuf>,
+    },
+    /// Reconcile a fleet with the operator's report (JSON Lines, one card per line:
+    /// `iccid`, `at`, `operator` and the operator's own fields; docs/operators.md):
+    /// each card is assessed at its report's instant under its operator's policy, and
+    /// every disagreement is classified with the action for the billing team.
+    ///
+    /// Exit status: 0 every report and card reconciled, 1 some lines were skipped or
+    /// some reports match no card, 2 unreadable input or output that could not be written.
+    Reconcile {
+        /// The fleet file (`-` for standard input).
+        fleet: PathBuf,
+        /// The operator report file.
+        #[arg(long, value_name = "REPORT.jsonl")]
+        report: PathBuf,
+        /// The run's instant: events after it are not applied, reports after it are refused.
+        #[arg(long)]
+        at: String,
+        /// Policy JSON file; the default policy otherwise.
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// Policy book JSON file: each card under its operator's policy.
+        #[arg(long, value_name = "FILE", conflicts_with = "policy")]
+        policy_book: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// Write a generated fleet (JSON Lines) to standard output: cards with event
     /// logs that together show every hold and status. Deterministic for a seed.
@@ -140,6 +168,20 @@ fn main() -> ExitCode {
             format,
             save_states.as_deref(),
         ),
+        Command::Reconcile {
+            fleet,
+            report,
+            at,
+            policy,
+            policy_book,
+            format,
+        } => match load_book(policy.as_deref(), policy_book.as_deref()) {
+            Ok(book) => reconcile::run(&fleet, &report, &at, &book, format),
+            Err(e) => {
+                eprintln!("iotcard: {e}");
+                ExitCode::from(2)
+            }
+        },
         Command::Generate {
             cards,
             seed,

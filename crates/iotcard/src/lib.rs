@@ -96,7 +96,7 @@ pub use operator::{Grade, ISSUERS, Issuer, Operator};
 pub use plan::{Period, Plan};
 pub use policy::{MAX_POLICY_MONTHS, Policy};
 pub use policy_book::{BookAssessor, PolicyBook};
-pub use reconcile::{Reconciliation, reconcile};
+pub use reconcile::{Reconciliation, reconcile, reconcile_entry};
 pub use refund::Refund;
 pub use remedy::{Remedy, Sentence};
 pub use report::{OperatorHold, OperatorView, Scope, Unmapped, decode_report};

@@ -6,8 +6,11 @@
 use serde::Serialize;
 
 use crate::assess::Assessment;
+use crate::event::Event;
+use crate::fleet::{FleetEntry, Start};
 use crate::hold::{Hold, Holds, named_enum};
 use crate::ids::Iccid;
+use crate::policy_book::PolicyBook;
 use crate::report::OperatorView;
 use crate::status::Status;
 use crate::{Error, Instant};
@@ -101,6 +104,62 @@ impl Reconciliation {
     }
 }
 
+/// The ICCIDs a fleet entry's cards have: the first card's, then each
+/// replacement's (`replace` events), in order.
+pub fn entry_iccids(entry: &FleetEntry) -> Vec<Iccid> {
+    let first = match &entry.start {
+        Start::New(new) => new.iccid,
+        Start::Stored(card) => card.iccid(),
+    };
+    std::iter::once(first)
+        .chain(entry.events.iter().filter_map(|t| match t.event {
+            Event::Replace { iccid } => Some(iccid),
+            _ => None,
+        }))
+        .collect()
+}
+
+/// Reconciles the card of `entry` that `view` reports on: replays the entry to
+/// the report's instant under its operator's policy from `book` (the card's
+/// operator, else the report's), assesses the card with the report's ICCID
+/// there, and [`reconcile`]s.
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `report.operator` when the card names or
+/// implies another operator; `card.operator` when the operator has no policy;
+/// `report.iccid` when no card of the entry has the report's ICCID at its
+/// instant; the first event the card refuses, or an assessment error.
+pub fn reconcile_entry(
+    book: &PolicyBook,
+    entry: &FleetEntry,
+    view: &OperatorView,
+) -> Result<Reconciliation, Error> {
+    let op = entry.operator();
+    if let Some(op) = op.filter(|&o| o != view.operator) {
+        return Err(Error::invalid(
+            "report.operator",
+            view.operator,
+            format!("the card's operator is {op}"),
+        ));
+    }
+    let policy = book.policy_for(op.or(Some(view.operator)))?;
+    let replayed = entry.replay(policy, view.at).map_err(|(i, e)| match e {
+        Error::InvalidInput { .. } => e.within(&format!("entry.events[{i}]")),
+        other => other,
+    })?;
+    let card = std::iter::once(&replayed.card)
+        .chain(replayed.replaced.iter())
+        .find(|c| c.iccid() == view.iccid)
+        .ok_or_else(|| {
+            Error::invalid(
+                "report.iccid",
+                format!("{:?}", view.iccid.as_str()),
+                "no card of this fleet line has this ICCID at the report's instant",
+            )
+        })?;
+    reconcile(&card.assess(policy, view.at)?, card.iccid(), view)
+}
+
 /// The event whose absence would explain the operator holding `hold`.
 const fn missing_event(hold: Hold) -> (&'static str, &'static str) {
     match hold {
@@ -120,7 +179,10 @@ const fn missing_event(hold: Hold) -> (&'static str, &'static str) {
             "charge",
             "a charge the billing system never saw (balance below the threshold at the operator)",
         ),
-        Hold::Expired => ("renew", "a different plan end: a renewal on one side only"),
+        Hold::Expired => (
+            "renew",
+            "a different plan end: a renewal the operator never saw (ask it to release), or a plan end the billing system never saw",
+        ),
         Hold::DeviceMismatch => (
             "usage",
             "a device change: traffic from another IMEI the billing system never saw",
@@ -278,7 +340,7 @@ fn disagreements(lib: LibrarySide, view: &OperatorView) -> Vec<Disagreement> {
     }
     // Holds: the operator's, as library holds, plus stops of its own.
     let theirs = view.library_holds();
-    let mut op_only = view.holds.iter().filter(|h| h.hold.is_none());
+    let mut op_only = view.holds.iter().filter(|h| h.operator_only);
     let op_stopped = !theirs.is_empty()
         || view.operator_only()
         || matches!(op_status, Status::Suspended | Status::Restricted);
@@ -311,11 +373,17 @@ fn disagreements(lib: LibrarySide, view: &OperatorView) -> Vec<Disagreement> {
     }
     for hold in theirs.iter().filter(|h| !ours.contains(*h)) {
         let (event, why) = missing_event(hold);
+        // A plan end on one side only: our renewal never reached the operator.
+        let action = if hold == Hold::Expired {
+            Action::AskOperatorToRelease
+        } else {
+            Action::PostMissingEvent
+        };
         add(
             kind_theirs,
             Some(hold),
             Some(event),
-            Action::PostMissingEvent,
+            action,
             why,
             uncertain_of(hold),
         );
@@ -450,6 +518,16 @@ mod tests {
         assert_eq!(
             kinds(lib(Status::Inventory, &[]), r#""cardStatus": "2""#),
             [(Kind::ActivationDiffers, None, Action::PostMissingEvent)]
+        );
+        let low = lib(Status::Restricted, &[Hold::LowBalance]);
+        assert_eq!(
+            kinds(low, r#""cardStatus": "01""#),
+            [],
+            "one-way stop, cause not given"
+        );
+        assert_eq!(
+            kinds(active, r#""cardStatus": "01""#),
+            [(Kind::OperatorStops, None, Action::ContactOperator)]
         );
         assert_eq!(
             kinds(active, r#""cardStatus": "5""#),

@@ -55,6 +55,8 @@ pub enum Implied {
     /// A stop for a reason of the operator's own (no faithful hold; "contact
     /// the operator").
     OperatorOnly,
+    /// A stop whose cause the code does not give.
+    CauseUnknown,
 }
 
 /// One row of a code table.
@@ -175,7 +177,7 @@ pub const ONELINK_PB_STATUS: &[CodeRow] = &[
         "01",
         "单向停机",
         Some(Status::Restricted),
-        Some((OperatorOnly, Outgoing, D)),
+        Some((Implied::CauseUnknown, Outgoing, D)),
         "operators.md §1.2 PB (B; cause D: low_balance or arrears)",
         B,
     ),
@@ -290,6 +292,17 @@ pub const ONELINK_STOP_REASON: &[CodeRow] = &[
     ),
 ];
 
+/// OneLink CMIOT_API23M08 `serviceTypeList[].serviceType` with `serviceStatus`
+/// `0` (暂停, paused): a data-only stop while `cardStatus` stays `2`/`00`.
+pub const ONELINK_SERVICE_PAUSED: &[CodeRow] = &[row(
+    "11",
+    "数据通信服务 暂停",
+    None,
+    h(Hold::OverQuota, Data, D),
+    "operators.md §1.5 23M08 (B for the codes; D: data pause read as over_quota)",
+    B,
+)];
+
 /// CT CMP / 5GCMP `queryCardMainStatus` `productMainStatusCd`.
 pub const CT_MAIN_STATUS: &[CodeRow] = &[
     row(
@@ -336,7 +349,7 @@ pub const CT_MAIN_STATUS: &[CodeRow] = &[
         "6",
         "运营商管理状态",
         Some(Suspended),
-        Some((OperatorOnly, All, C)),
+        Some((Implied::CauseUnknown, All, C)),
         "operators.md §2.1 (reason unknown; label conflict S10)",
         C,
     ),
@@ -668,8 +681,12 @@ pub const CC_OVERAGE: CodeRow = row(
 /// A hold the operator's report implies.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct OperatorHold {
-    /// The library's hold; `null` for a stop of the operator's own.
+    /// The library's hold; `null` for a stop of the operator's own or of a
+    /// cause the report does not give.
     pub hold: Option<Hold>,
+    /// Whether the stop is for a reason of the operator's own (`hold` null);
+    /// `false` with a null `hold`: the cause is not given.
+    pub operator_only: bool,
     /// What it bars.
     pub scope: Scope,
     /// The report field it comes from.
@@ -729,7 +746,7 @@ impl OperatorView {
 
     /// Whether the operator stops the card for a reason of its own.
     pub fn operator_only(&self) -> bool {
-        self.holds.iter().any(|h| h.hold.is_none())
+        self.holds.iter().any(|h| h.operator_only)
     }
 
     /// The view as one line of JSON.
@@ -753,6 +770,7 @@ fn code_of(field: &str, v: &Value) -> Result<String, Error> {
 
 /// The fields of each platform this decoder reads or knowingly ignores.
 const ONELINK_FIELDS: &[&str] = &[
+    "serviceTypeList",
     "cardStatus",
     "platformType",
     "stopReason",
@@ -786,8 +804,9 @@ impl Decoding {
             self.holds.push(OperatorHold {
                 hold: match implied {
                     Implied::Hold(h) => Some(h),
-                    Implied::OperatorOnly => None,
+                    Implied::OperatorOnly | Implied::CauseUnknown => None,
                 },
+                operator_only: implied == Implied::OperatorOnly,
                 scope,
                 field,
                 code,
@@ -810,6 +829,43 @@ impl Decoding {
 
 fn find<'t>(table: &'t [CodeRow], code: &str) -> Option<&'t CodeRow> {
     table.iter().find(|r| r.code == code)
+}
+
+/// Decodes OneLink 23M08 `serviceTypeList` into `d`: each paused service.
+fn service_types(v: &Value, d: &mut Decoding) -> Result<(), Error> {
+    let Value::Array(list) = v else {
+        return Err(Error::invalid(
+            "report.serviceTypeList",
+            v,
+            "must be a list of {serviceType, serviceStatus}",
+        ));
+    };
+    for (i, item) in list.iter().enumerate() {
+        let field = |f: &str| format!("report.serviceTypeList[{i}].{f}");
+        let get = |f: &str| {
+            item.get(f)
+                .ok_or_else(|| Error::invalid(field(f), "(missing)", "required"))
+                .and_then(|v| code_of(&field(f)["report.".len()..], v))
+        };
+        let (service, status) = (get("serviceType")?, get("serviceStatus")?);
+        match status.as_str() {
+            "1" => {}
+            "0" => match find(ONELINK_SERVICE_PAUSED, &service) {
+                Some(r) => d.hold("serviceTypeList", service, r),
+                None => d.unmapped(
+                    &field("serviceType")["report.".len()..],
+                    service,
+                    "service paused; no hold maps it",
+                ),
+            },
+            _ => d.unmapped(
+                &field("serviceStatus")["report.".len()..],
+                status,
+                "not in the table",
+            ),
+        }
+    }
+    Ok(())
 }
 
 /// Decodes the 12-digit `stopReason` into `d`.
@@ -910,6 +966,9 @@ pub fn decode_report(json: &str) -> Result<OperatorView, Error> {
                 Some(v) => stop_reason(&code_of("stopReason", &v)?, &mut d)?,
                 None => false,
             };
+            if let Some(v) = take("serviceTypeList") {
+                service_types(&v, &mut d)?;
+            }
             if stopped && !any {
                 d.unmapped(
                     "stopReason",
@@ -1439,7 +1498,26 @@ mod tests {
         assert_eq!(v.unmapped[0].reason, "only the digit 2 is documented");
         let v = decode_report(&report("china_telecom", r#""productMainStatusCd": "6""#))
             .expect("decodes");
-        assert!(v.uncertain && v.operator_only());
+        assert!(
+            v.uncertain && !v.operator_only(),
+            "cause not given: not the operator's own"
+        );
+        let v = decode_report(&report(
+            "china_mobile",
+            r#""cardStatus": "2", "serviceTypeList": [{"serviceType": "11", "serviceStatus": "0"},
+                {"serviceType": "01", "serviceStatus": "0"}, {"serviceType": "08", "serviceStatus": "1"}]"#,
+        ))
+        .expect("decodes");
+        assert_eq!(v.holds.len(), 1, "§1.5 23M08: data paused");
+        assert_eq!(
+            (v.holds[0].hold, v.holds[0].scope),
+            (Some(Hold::OverQuota), Scope::Data)
+        );
+        assert!(v.uncertain);
+        assert_eq!(
+            v.unmapped[0].code, "01",
+            "a paused voice service is kept visible"
+        );
         let v = decode_report(&report("china_mobile", r#""cardStatus": "8""#)).expect("decodes");
         assert!(v.uncertain, "the expired hold of 预销户 is inferred (D)");
         let v = decode_report(&report("china_mobile", r#""cardStatus": "2""#)).expect("decodes");
