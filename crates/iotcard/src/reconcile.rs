@@ -260,117 +260,123 @@ pub fn reconcile(
     })
 }
 
-fn disagreements(lib: LibrarySide, view: &OperatorView) -> Vec<Disagreement> {
-    let mut out = Vec::new();
-    let mut add = |kind, hold, event, action, why, uncertain| {
-        out.push(Disagreement {
-            kind,
-            hold,
-            event,
-            action,
-            why,
-            uncertain,
-        });
-    };
-    let Some(op_status) = view.status else {
-        add(
-            Kind::UnknownOperatorStatus,
-            None,
-            None,
-            Action::ContactOperator,
-            "the operator's status code has no mapping (see `unmapped`)",
-            true,
-        );
-        return out;
-    };
+const fn dis(
+    kind: Kind,
+    hold: Option<Hold>,
+    event: Option<&'static str>,
+    action: Action,
+    why: &'static str,
+    uncertain: bool,
+) -> Disagreement {
+    Disagreement {
+        kind,
+        hold,
+        event,
+        action,
+        why,
+        uncertain,
+    }
+}
+
+/// The disagreement of status class (terminal, activation), if any: it makes
+/// comparing holds meaningless.
+fn status_disagreement(lib: Status, op: Status, view: &OperatorView) -> Option<Disagreement> {
     let status_uncertain = view.uncertain && view.holds.is_empty();
-    match (is_terminal(lib.status), is_terminal(op_status)) {
+    match (is_terminal(lib), is_terminal(op)) {
         (false, true) => {
-            add(
+            return Some(dis(
                 Kind::TerminalAtOperator,
                 None,
                 None,
                 Action::ContactOperator,
                 "the operator cancelled or replaced a card the billing system still runs (it accepts no events once cancelled)",
                 view.uncertain,
-            );
-            return out;
+            ));
         }
         (true, false) => {
-            add(
+            return Some(dis(
                 Kind::TerminalInLibrary,
                 None,
                 Some("cancel"),
                 Action::AskOperatorToStop,
                 "the billing system cancelled or replaced a card the operator still runs: ask the operator to cancel it",
                 view.uncertain,
-            );
-            return out;
+            ));
         }
-        (true, true) => return out,
+        (true, true) => return None,
         (false, false) => {}
     }
-    match (
-        lib.status == Status::Inventory,
-        op_status == Status::Inventory,
-    ) {
-        (true, false) => {
-            add(
-                Kind::ActivationDiffers,
-                None,
-                Some("activate"),
-                Action::PostMissingEvent,
-                "the operator has the card activated; the billing system never saw the activation",
-                status_uncertain,
-            );
-            return out;
-        }
-        (false, true) => {
-            add(
-                Kind::ActivationDiffers,
-                None,
-                None,
-                Action::ContactOperator,
-                "the operator has the card in inventory or test (billing not started) while the billing system charges it",
-                status_uncertain,
-            );
-            return out;
-        }
-        _ => {}
+    match (lib == Status::Inventory, op == Status::Inventory) {
+        (true, false) => Some(dis(
+            Kind::ActivationDiffers,
+            None,
+            Some("activate"),
+            Action::PostMissingEvent,
+            "the operator has the card activated; the billing system never saw the activation",
+            status_uncertain,
+        )),
+        (false, true) => Some(dis(
+            Kind::ActivationDiffers,
+            None,
+            None,
+            Action::ContactOperator,
+            "the operator has the card in inventory or test (billing not started) while the billing system charges it",
+            status_uncertain,
+        )),
+        _ => None,
     }
-    // Holds: the operator's, as library holds, plus stops of its own.
+}
+
+fn disagreements(lib: LibrarySide, view: &OperatorView) -> Vec<Disagreement> {
+    let Some(op_status) = view.status else {
+        return vec![dis(
+            Kind::UnknownOperatorStatus,
+            None,
+            None,
+            Action::ContactOperator,
+            "the operator's status code has no mapping (see `unmapped`)",
+            true,
+        )];
+    };
+    if let Some(d) = status_disagreement(lib.status, op_status, view) {
+        return vec![d];
+    }
+    if is_terminal(lib.status) {
+        return Vec::new(); // terminal on both sides
+    }
+    hold_disagreements(lib.holds, op_status, view)
+}
+
+/// Holds: the operator's, as library holds, plus stops of its own, beside ours.
+fn hold_disagreements(ours: Holds, op_status: Status, view: &OperatorView) -> Vec<Disagreement> {
+    let mut out = Vec::new();
     let theirs = view.library_holds();
-    let mut op_only = view.holds.iter().filter(|h| h.operator_only);
     let op_stopped = !theirs.is_empty()
         || view.operator_only()
         || matches!(op_status, Status::Suspended | Status::Restricted);
-    let ours = lib.holds;
     let uncertain_of = |hold: Hold| {
         view.holds
             .iter()
             .any(|h| h.hold == Some(hold) && h.uncertain)
     };
-    if ours.is_empty() && !op_stopped {
-        return out;
-    }
-    let kind_theirs = if ours.is_empty() {
-        Kind::OperatorStops
-    } else {
-        Kind::DifferentCauses
-    };
     if !op_stopped {
         for hold in ours.iter() {
-            add(
+            out.push(dis(
                 Kind::LibraryHolds,
                 Some(hold),
                 None,
                 Action::AskOperatorToStop,
                 "the library holds the card but the operator runs it: the stop was not applied at the operator, or the operator lifted it",
                 view.uncertain,
-            );
+            ));
         }
         return out;
     }
+    let kind = if ours.is_empty() {
+        Kind::OperatorStops
+    } else {
+        Kind::DifferentCauses
+    };
     for hold in theirs.iter().filter(|h| !ours.contains(*h)) {
         let (event, why) = missing_event(hold);
         // A plan end on one side only: our renewal never reached the operator.
@@ -379,49 +385,46 @@ fn disagreements(lib: LibrarySide, view: &OperatorView) -> Vec<Disagreement> {
         } else {
             Action::PostMissingEvent
         };
-        add(
-            kind_theirs,
+        out.push(dis(
+            kind,
             Some(hold),
             Some(event),
             action,
             why,
             uncertain_of(hold),
-        );
+        ));
     }
-    if let Some(h) = op_only.next() {
-        add(
-            kind_theirs,
+    if let Some(h) = view.holds.iter().find(|h| h.operator_only) {
+        out.push(dis(
+            kind,
             None,
             None,
             Action::ContactOperator,
             "the operator stops the card for a reason of its own (no hold of the library matches)",
             h.uncertain,
-        );
+        ));
     }
-    if theirs.is_empty() && !view.operator_only() && ours.is_empty() {
-        // Stopped without any cause the report gives.
-        add(
-            kind_theirs,
+    let causes_given = !theirs.is_empty() || view.operator_only();
+    if !causes_given && ours.is_empty() {
+        out.push(dis(
+            kind,
             None,
             None,
             Action::ContactOperator,
             "the operator stops the card without giving a cause (see `unmapped`)",
             true,
-        );
+        ));
     }
-    if !ours.is_empty()
-        && theirs.union(ours) != theirs
-        && (!theirs.is_empty() || view.operator_only())
-    {
+    if causes_given {
         for hold in ours.iter().filter(|h| !theirs.contains(*h)) {
-            add(
+            out.push(dis(
                 Kind::DifferentCauses,
                 Some(hold),
                 None,
                 Action::AskOperatorToStop,
                 "the library holds the card for a cause the operator does not report",
                 view.uncertain,
-            );
+            ));
         }
     }
     out

@@ -99,6 +99,7 @@ use Implied::OperatorOnly;
 use Scope::{All, Data, Outgoing};
 use Status::{Active, Cancelled, Inventory, Replaced, Suspended};
 
+#[allow(clippy::unnecessary_wraps)] // a table cell: `None` elsewhere
 const fn h(hold: Hold, scope: Scope, grade: Grade) -> Option<(Implied, Scope, Grade)> {
     Some((Implied::Hold(hold), scope, grade))
 }
@@ -917,8 +918,7 @@ fn stop_reason(s: &str, d: &mut Decoding) -> Result<bool, Error> {
 /// field, a code that is not a string or integer, a `stopReason` that is not 12
 /// digits, OneLink `99` (number unknown to the operator).
 pub fn decode_report(json: &str) -> Result<OperatorView, Error> {
-    let mut m: Map<String, Value> = parse_json("report", json)?;
-    let mut take = |f: &str| m.remove(f);
+    let mut fields: Map<String, Value> = parse_json("report", json)?;
     let text = |f: &str, v: Option<Value>| match v {
         Some(Value::String(s)) => Ok(s),
         Some(other) => Err(Error::invalid(
@@ -932,121 +932,20 @@ pub fn decode_report(json: &str) -> Result<OperatorView, Error> {
             "required",
         )),
     };
-    let iccid =
-        Iccid::parse(&text("iccid", take("iccid"))?).map_err(|e| e.renamed("report.iccid"))?;
-    let at = parse_instant("report.at", &text("at", take("at"))?)?;
-    let operator = Operator::from_name(&text("operator", take("operator"))?)
+    let iccid = Iccid::parse(&text("iccid", fields.remove("iccid"))?)
+        .map_err(|e| e.renamed("report.iccid"))?;
+    let at = parse_instant("report.at", &text("at", fields.remove("at"))?)?;
+    let operator = Operator::from_name(&text("operator", fields.remove("operator"))?)
         .map_err(|e| e.renamed("report.operator"))?;
-    let mut d = Decoding {
+    let mut dec = Decoding {
         holds: Vec::new(),
         unmapped: Vec::new(),
         uncertain: false,
     };
     let (platform, code, row, known) = match operator {
-        Operator::ChinaMobile => {
-            let code = code_of(
-                "cardStatus",
-                &take("cardStatus").ok_or_else(|| missing("cardStatus"))?,
-            )?;
-            if code == "99" {
-                return Err(Error::invalid(
-                    "report.cardStatus",
-                    "\"99\"",
-                    "号码不存在: the operator does not know this number",
-                ));
-            }
-            let table = if code.len() == 2 {
-                ONELINK_PB_STATUS
-            } else {
-                ONELINK_CT_STATUS
-            };
-            let row = find(table, &code);
-            let stopped = row.is_some_and(|r| r.status == Some(Suspended) && r.hold.is_none());
-            let any = match take("stopReason") {
-                Some(v) => stop_reason(&code_of("stopReason", &v)?, &mut d)?,
-                None => false,
-            };
-            if let Some(v) = take("serviceTypeList") {
-                service_types(&v, &mut d)?;
-            }
-            if stopped && !any {
-                d.unmapped(
-                    "stopReason",
-                    "0".to_owned(),
-                    "stopped without a reason given",
-                );
-            }
-            (Platform::OneLink, code, row, ONELINK_FIELDS)
-        }
-        Operator::ChinaTelecom => {
-            let code = code_of(
-                "productMainStatusCd",
-                &take("productMainStatusCd").ok_or_else(|| missing("productMainStatusCd"))?,
-            )?;
-            let row = find(CT_MAIN_STATUS, &code);
-            if let Some(v) = take("netBlockStatusName") {
-                let c = code_of("netBlockStatusName", &v)?;
-                match find(CT_NET_BLOCK, &c) {
-                    Some(r) => d.hold("netBlockStatusName", c, r),
-                    None => d.unmapped("netBlockStatusName", c, "not in the table"),
-                }
-            }
-            if let Some(v) = take("stopType") {
-                let c = code_of("stopType", &v)?;
-                match find(CT_STOP_TYPE, &c) {
-                    Some(r) => d.hold("stopType", c, r),
-                    None => d.unmapped("stopType", c, "not in the table"),
-                }
-            }
-            (Platform::CtCmp, code, row, CT_FIELDS)
-        }
-        Operator::ChinaUnicom => {
-            let (platform, code, row) = match (take("simStatus"), take("status")) {
-                (Some(v), None) => {
-                    let c = code_of("simStatus", &v)?;
-                    let r = find(CU_SIM_STATUS, &c);
-                    (Platform::CuCmp, c, r)
-                }
-                (None, Some(v)) => {
-                    let c = code_of("status", &v)?;
-                    let r = find(CC_STATUS, c.strip_suffix("_NAME").unwrap_or(&c));
-                    (Platform::ControlCenter, c, r)
-                }
-                (Some(_), Some(_)) => {
-                    return Err(Error::invalid(
-                        "report.status",
-                        "…",
-                        "a report has `simStatus` (Unicom CMP) or `status` (Control Center), not both",
-                    ));
-                }
-                (None, None) => return Err(missing("simStatus")),
-            };
-            if let Some(v) = take("overageLimitReached") {
-                let reached = match v {
-                    Value::Bool(b) => b,
-                    other => {
-                        return Err(Error::invalid(
-                            "report.overageLimitReached",
-                            other,
-                            "must be true or false",
-                        ));
-                    }
-                };
-                let over = take("overageLimitOverride")
-                    .map(|o| code_of("overageLimitOverride", &o))
-                    .transpose()?;
-                match (reached, over.as_deref()) {
-                    (true, None | Some("DEFAULT")) => {
-                        d.hold("overageLimitReached", "true".to_owned(), &CC_OVERAGE)
-                    }
-                    (true, Some("TEMPORARY_OVERRIDE" | "PERMANENT_OVERRIDE")) | (false, _) => {}
-                    (true, Some(other)) => {
-                        d.unmapped("overageLimitOverride", other.to_owned(), "not in the table")
-                    }
-                }
-            }
-            (platform, code, row, CU_FIELDS)
-        }
+        Operator::ChinaMobile => onelink(&mut fields, &mut dec)?,
+        Operator::ChinaTelecom => ct_cmp(&mut fields, &mut dec)?,
+        Operator::ChinaUnicom => unicom(&mut fields, &mut dec)?,
         Operator::ChinaBroadnet => {
             return Err(Error::invalid(
                 "report.operator",
@@ -1061,21 +960,18 @@ pub fn decode_report(json: &str) -> Result<OperatorView, Error> {
         Platform::CuCmp => "simStatus",
         Platform::ControlCenter => "status",
     };
-    let status = match row {
-        Some(r) => {
-            d.uncertain |= r.grade.is_uncertain();
-            d.hold(field, code.clone(), r);
-            r.status
-        }
-        None => {
-            d.unmapped(field, code.clone(), "not in the table");
-            None
-        }
+    let status = if let Some(r) = row {
+        dec.uncertain |= r.grade.is_uncertain();
+        dec.hold(field, code.clone(), r);
+        r.status
+    } else {
+        dec.unmapped(field, code.clone(), "not in the table");
+        None
     };
     // Any other field is kept visible, never dropped.
-    for (k, v) in m {
+    for (k, v) in fields {
         if !known.contains(&k.as_str()) {
-            d.unmapped(&k, v.to_string(), "field not decoded");
+            dec.unmapped(&k, v.to_string(), "field not decoded");
         }
     }
     Ok(OperatorView {
@@ -1085,10 +981,136 @@ pub fn decode_report(json: &str) -> Result<OperatorView, Error> {
         platform,
         operator_status: code,
         status,
-        holds: d.holds,
-        unmapped: d.unmapped,
-        uncertain: d.uncertain,
+        holds: dec.holds,
+        unmapped: dec.unmapped,
+        uncertain: dec.uncertain,
     })
+}
+
+/// What a platform decoder found: the platform, the status code and its row,
+/// and the fields it knows.
+type Decoded = (
+    Platform,
+    String,
+    Option<&'static CodeRow>,
+    &'static [&'static str],
+);
+
+/// OneLink: `cardStatus`, `stopReason`, `serviceTypeList`.
+fn onelink(fields: &mut Map<String, Value>, d: &mut Decoding) -> Result<Decoded, Error> {
+    let code = code_of(
+        "cardStatus",
+        &fields
+            .remove("cardStatus")
+            .ok_or_else(|| missing("cardStatus"))?,
+    )?;
+    if code == "99" {
+        return Err(Error::invalid(
+            "report.cardStatus",
+            "\"99\"",
+            "号码不存在: the operator does not know this number",
+        ));
+    }
+    let table = if code.len() == 2 {
+        ONELINK_PB_STATUS
+    } else {
+        ONELINK_CT_STATUS
+    };
+    let row = find(table, &code);
+    let stopped = row.is_some_and(|r| r.status == Some(Suspended) && r.hold.is_none());
+    let any = match fields.remove("stopReason") {
+        Some(v) => stop_reason(&code_of("stopReason", &v)?, d)?,
+        None => false,
+    };
+    if let Some(v) = fields.remove("serviceTypeList") {
+        service_types(&v, d)?;
+    }
+    if stopped && !any {
+        d.unmapped(
+            "stopReason",
+            "0".to_owned(),
+            "stopped without a reason given",
+        );
+    }
+    Ok((Platform::OneLink, code, row, ONELINK_FIELDS))
+}
+
+/// A code field decoded with `table`, if present.
+fn optional_code(
+    fields: &mut Map<String, Value>,
+    field: &'static str,
+    table: &'static [CodeRow],
+    d: &mut Decoding,
+) -> Result<(), Error> {
+    if let Some(v) = fields.remove(field) {
+        let c = code_of(field, &v)?;
+        match find(table, &c) {
+            Some(r) => d.hold(field, c, r),
+            None => d.unmapped(field, c, "not in the table"),
+        }
+    }
+    Ok(())
+}
+
+/// CT CMP: `productMainStatusCd`, `netBlockStatusName`, `stopType`.
+fn ct_cmp(fields: &mut Map<String, Value>, d: &mut Decoding) -> Result<Decoded, Error> {
+    let code = code_of(
+        "productMainStatusCd",
+        &fields
+            .remove("productMainStatusCd")
+            .ok_or_else(|| missing("productMainStatusCd"))?,
+    )?;
+    let row = find(CT_MAIN_STATUS, &code);
+    optional_code(fields, "netBlockStatusName", CT_NET_BLOCK, d)?;
+    optional_code(fields, "stopType", CT_STOP_TYPE, d)?;
+    Ok((Platform::CtCmp, code, row, CT_FIELDS))
+}
+
+/// Unicom: CMP `simStatus` or Control Center `status`, and the overage fields.
+fn unicom(fields: &mut Map<String, Value>, d: &mut Decoding) -> Result<Decoded, Error> {
+    let (platform, code, row) = match (fields.remove("simStatus"), fields.remove("status")) {
+        (Some(v), None) => {
+            let c = code_of("simStatus", &v)?;
+            let r = find(CU_SIM_STATUS, &c);
+            (Platform::CuCmp, c, r)
+        }
+        (None, Some(v)) => {
+            let c = code_of("status", &v)?;
+            let r = find(CC_STATUS, c.strip_suffix("_NAME").unwrap_or(&c));
+            (Platform::ControlCenter, c, r)
+        }
+        (Some(_), Some(_)) => {
+            return Err(Error::invalid(
+                "report.status",
+                "…",
+                "a report has `simStatus` (Unicom CMP) or `status` (Control Center), not both",
+            ));
+        }
+        (None, None) => return Err(missing("simStatus")),
+    };
+    if let Some(v) = fields.remove("overageLimitReached") {
+        let Value::Bool(reached) = v else {
+            return Err(Error::invalid(
+                "report.overageLimitReached",
+                v,
+                "must be true or false",
+            ));
+        };
+        let over = fields
+            .remove("overageLimitOverride")
+            .map(|o| code_of("overageLimitOverride", &o))
+            .transpose()?;
+        match (reached, over.as_deref()) {
+            (true, None | Some("DEFAULT")) => {
+                d.hold("overageLimitReached", "true".to_owned(), &CC_OVERAGE);
+            }
+            (true, Some("TEMPORARY_OVERRIDE" | "PERMANENT_OVERRIDE")) | (false, _) => {}
+            (true, Some(other)) => {
+                d.unmapped("overageLimitOverride", other.to_owned(), "not in the table");
+            }
+        }
+    }
+    Ok((platform, code, row, CU_FIELDS))
 }
 
 fn missing(field: &str) -> Error {
