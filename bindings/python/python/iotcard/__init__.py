@@ -48,6 +48,7 @@ from iotcard._iotcard import (
     Period,
     Plan,
     Policy,
+    PolicyBook,
     Refund,
     Remedy,
     Replayed,
@@ -58,6 +59,8 @@ from iotcard._iotcard import (
     Terminal,
     __version__,
     assess_many,
+    decode_report,
+    reconcile,
 )
 
 __all__ = [
@@ -88,6 +91,7 @@ __all__ = [
     "Period",
     "Plan",
     "Policy",
+    "PolicyBook",
     "Refund",
     "Remedy",
     "Replayed",
@@ -98,4 +102,6 @@ __all__ = [
     "Terminal",
     "__version__",
     "assess_many",
+    "decode_report",
+    "reconcile",
 ]
