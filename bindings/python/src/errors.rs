@@ -128,7 +128,7 @@ fn attributes(py: Python<'_>, exc: &Bound<'_, PyAny>, e: &Error) -> PyResult<()>
             exc.setattr("value", value)?;
             exc.setattr("reason", reason)?;
         }
-        Error::OutOfOrder { at, last } => {
+        Error::OutOfOrder { at, last, .. } => {
             exc.setattr("at", datetime(py, *at, utc())?)?;
             exc.setattr("last", datetime(py, *last, utc())?)?;
         }
@@ -136,14 +136,16 @@ fn attributes(py: Python<'_>, exc: &Bound<'_, PyAny>, e: &Error) -> PyResult<()>
             exc.setattr("status", status.to_py(py)?)?;
             exc.setattr("action", *action)?;
         }
-        Error::NotActivated { event } => exc.setattr("event", *event)?,
-        Error::AlreadyActivated { since } => exc.setattr("since", datetime(py, *since, utc())?)?,
+        Error::NotActivated { event } => exc.setattr("event", event.name())?,
+        Error::AlreadyActivated { since, .. } => {
+            exc.setattr("since", datetime(py, *since, utc())?)?;
+        }
         Error::ManualSuspendNotAllowed { unmet } => {
             exc.setattr("unmet", frozenset(py, unmet.iter())?)?;
         }
         Error::ArrearsOutstanding { balance } => exc.setattr("balance", *balance)?,
         Error::NothingToLift { event, hold } => {
-            exc.setattr("event", *event)?;
+            exc.setattr("event", event.name())?;
             exc.setattr("holds", frozenset(py, hold.holds().iter())?)?;
         }
         // A kind this binding does not know yet carries `.code` and its message.

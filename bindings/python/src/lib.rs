@@ -46,7 +46,7 @@ mod _iotcard {
     #[pymodule_export]
     use crate::event::PyEvent;
     #[pymodule_export]
-    use crate::fleet::{PyFleetEntry, PyReplayed};
+    use crate::fleet::{PyFleetEntry, PyRefused, PyReplayed};
     #[pymodule_export]
     use crate::operator::{PyPolicyBook, decode_report, reconcile};
     #[pymodule_export]

@@ -140,7 +140,7 @@ fn read_reports(
         let text = match text {
             Ok(t) => t,
             Err(why) => {
-                let _ = writeln!(errors, "report line {line}: {why}");
+                let _ = writeln!(errors, "report line {line}: {}", why.why);
                 summary.skipped += 1;
                 continue;
             }
@@ -153,7 +153,7 @@ fn read_reports(
                 let _ = writeln!(
                     errors,
                     "report line {line}: invalid_input: report.at {} is after --at",
-                    view.at.to_rfc3339()
+                    view.at
                 );
                 summary.skipped += 1;
             }
@@ -266,7 +266,7 @@ fn stream(
         let text = match text {
             Ok(t) => t,
             Err(why) => {
-                eprintln!("line {line}: {why}");
+                eprintln!("line {line}: {}", why.why);
                 summary.skipped += 1;
                 continue;
             }

@@ -3,10 +3,12 @@
 use std::fmt;
 
 use crate::Instant;
+use crate::event::EventKind;
 use crate::hold::{Hold, Holds};
 use crate::manual::Unmet;
 use crate::status::Status;
 use crate::strict::{NOT_AN_OBJECT, Strict};
+use crate::time::{TimeZone, format_instant};
 
 /// Everything that can go wrong in iotcard.
 ///
@@ -28,13 +30,20 @@ pub enum Error {
         reason: String,
     },
     /// The instant is earlier than the card's clock (its last event or the
-    /// instant it was advanced to).
-    #[error("out of order: {at} is earlier than the card's last instant {last}")]
+    /// instant it was advanced to). The message writes both in the policy's
+    /// time zone, as the input was written.
+    #[error(
+        "out of order: {} is earlier than the card's last instant {}",
+        in_zone(.at, .timezone),
+        in_zone(.last, .timezone)
+    )]
     OutOfOrder {
         /// The refused instant.
         at: Instant,
         /// The card's clock.
         last: Instant,
+        /// The policy's time zone, in which the message writes the instants.
+        timezone: TimeZone,
     },
     /// The card is `cancelled` or `replaced` and accepts nothing.
     #[error("terminal: the card is {status} and accepts no {action}")]
@@ -48,13 +57,18 @@ pub enum Error {
     #[error("not activated: `{event}` needs an activated card")]
     NotActivated {
         /// The event type.
-        event: &'static str,
+        event: EventKind,
     },
     /// `activate` on a card that is already activated.
-    #[error("already activated: the card was activated at {since}")]
+    #[error(
+        "already activated: the card was activated at {}",
+        in_zone(.since, .timezone)
+    )]
     AlreadyActivated {
         /// When the card was activated.
         since: Instant,
+        /// The policy's time zone, in which the message writes the instant.
+        timezone: TimeZone,
     },
     /// R1.1: a manual suspension needs every condition met; all unmet ones are named.
     #[error("manual suspension not allowed (R1.1): {unmet}")]
@@ -72,10 +86,17 @@ pub enum Error {
     #[error("nothing to lift: `{event}` found no `{hold}` hold")]
     NothingToLift {
         /// The event type.
-        event: &'static str,
+        event: EventKind,
         /// The hold it would lift.
         hold: HoldName,
     },
+}
+
+/// An instant as RFC 3339 in `tz`, for the messages (thiserror passes fields
+/// by reference).
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn in_zone(t: &Instant, tz: &TimeZone) -> String {
+    format_instant(*t, *tz)
 }
 
 /// The hold (or holds) an event looked for, for [`Error::NothingToLift`].
@@ -511,19 +532,28 @@ mod tests {
         let t = crate::time::parse_instant("at", "2026-01-01T00:00:00Z").unwrap();
         vec![
             Error::invalid("policy.low_balance", -1, "must not be negative"),
-            Error::OutOfOrder { at: t, last: t },
+            Error::OutOfOrder {
+                at: t,
+                last: t,
+                timezone: crate::TimeZone::CHINA,
+            },
             Error::Terminal {
                 status: Status::Cancelled,
                 action: "advance",
             },
-            Error::NotActivated { event: "charge" },
-            Error::AlreadyActivated { since: t },
+            Error::NotActivated {
+                event: EventKind::Charge,
+            },
+            Error::AlreadyActivated {
+                since: t,
+                timezone: crate::TimeZone::CHINA,
+            },
             Error::ManualSuspendNotAllowed {
                 unmet: Unmet::of(Condition::Arrears),
             },
             Error::ArrearsOutstanding { balance: -1 },
             Error::NothingToLift {
-                event: "manual_resume",
+                event: EventKind::ManualResume,
                 hold: HoldName::ManualOrArrears,
             },
         ]
@@ -587,5 +617,58 @@ mod tests {
         let other = Error::ArrearsOutstanding { balance: -5 };
         assert_eq!(other.clone().renamed("x"), other);
         assert_eq!(other.clone().within("x"), other);
+    }
+
+    /// The messages write instants in the policy's time zone, as the input was
+    /// written (an operator reading `+08:00` input must not convert from UTC).
+    #[test]
+    fn messages_write_instants_in_the_policys_zone() {
+        use crate::{Card, Event, NewCard, Policy, TimeZone, parse_instant};
+        let card = Card::new(
+            &NewCard::from_json(
+                r#"{"iccid": "89860012345678901238", "msisdn": "1440012345678",
+                "plan": {"start": "2026-01-01T00:00:00+08:00", "end": "2027-01-01T00:00:00+08:00",
+                         "period": "month", "quota_bytes": 1, "monthly_fee": 0}}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let activate =
+            Event::from_json(r#"{"type": "activate", "imei": "490154203237518"}"#).unwrap();
+        let pay = Event::from_json(r#"{"type": "payment", "amount": 1}"#).unwrap();
+        let at = |s: &str| parse_instant("at", s).unwrap();
+        for (zone, first, early) in [
+            (
+                "+08:00",
+                "2026-01-05T10:00:00+08:00",
+                "2026-01-04T09:30:00+08:00",
+            ),
+            (
+                "-05:00",
+                "2026-01-04T21:00:00-05:00",
+                "2026-01-03T20:30:00-05:00",
+            ),
+        ] {
+            let policy = Policy::new(crate::PolicySettings {
+                timezone: TimeZone::parse(zone).unwrap(),
+                ..crate::PolicySettings::default()
+            })
+            .unwrap();
+            let card = card.apply(&policy, at(first), &activate).unwrap().card;
+            let e = card.apply(&policy, at(early), &pay).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("out of order: {early} is earlier than the card's last instant {first}")
+            );
+            let e = card.advance(&policy, at(early)).unwrap_err();
+            assert!(e.to_string().contains(early), "{e}");
+            let e = card.assess(&policy, at(early)).unwrap_err();
+            assert!(e.to_string().contains(first), "{e}");
+            let e = card.apply(&policy, at(first), &activate).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("already activated: the card was activated at {first}")
+            );
+        }
     }
 }

@@ -68,10 +68,10 @@ fn validate<S: Sink>(
     out: &mut S,
 ) -> Result<(), Error> {
     let kind = event.kind();
-    p.validate()?;
-    refuse_if_terminal(card, kind)?;
+    crate::time::check_range("at", at)?;
+    refuse_if_terminal(card, kind.name())?;
     schedule::advance(card, p, at, out)?;
-    refuse_if_terminal(card, kind)?;
+    refuse_if_terminal(card, kind.name())?;
     event.validate()?;
     let needs_activation = !matches!(
         event,

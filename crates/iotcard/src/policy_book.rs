@@ -131,6 +131,15 @@ impl PolicyBook {
             .ok_or_else(|| no_policy(op))
     }
 
+    /// The time zone of the book's messages: the default policy's, else the first
+    /// operator policy's, else China's.
+    pub fn zone(&self) -> crate::TimeZone {
+        self.default
+            .as_ref()
+            .or_else(|| self.operators.values().next())
+            .map_or(crate::TimeZone::CHINA, |p| p.timezone)
+    }
+
     /// The policy for `card` ([`Card::operator`]).
     ///
     /// # Errors

@@ -243,7 +243,7 @@ pub fn reconcile(
     if view.at != assessment.at {
         return Err(Error::invalid(
             "report.at",
-            view.at.to_rfc3339(),
+            view.at,
             "the assessment must be at the report's instant",
         ));
     }

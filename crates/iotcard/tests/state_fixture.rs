@@ -82,7 +82,7 @@ fn the_v1_fixture_loads_with_its_meaning() {
     let text = read_fixture();
     let card = Card::from_json(text.trim_end()).expect("the v1 fixture loads");
     let p = Policy::default();
-    let tz = p.timezone.0;
+    let tz = p.timezone;
     let when = at("2026-06-20T00:00:00+08:00");
     let a = card.assess(&p, when).expect("assess");
     let holds = [
