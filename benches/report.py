@@ -144,6 +144,7 @@ def main() -> None:
             "stored": "stored states + a week's events",
             "log": "whole logs since opening",
             "parquet": "stored states + a week's events, Parquet in and out",
+            "reconcile-stored": "`iotcard reconcile`: stored states + a week's events, a OneLink report line a card",
         }
         lines += [
             "",
@@ -160,8 +161,8 @@ def main() -> None:
             "|---|---|---|---|---|---|---|---|",
         ]
         order = {"stored": 0, "parquet": 1, "log": 2}
-        for key, r in sorted(cmd.items(), key=lambda kv: (order.get(kv[0].split("-")[0], 3), int(kv[0].split("-")[1]))):
-            kind, n = key.split("-")
+        for key, r in sorted(cmd.items(), key=lambda kv: (order.get(kv[0].rsplit("-", 1)[0], 3), int(kv[0].rsplit("-", 1)[1]))):
+            kind, n = key.rsplit("-", 1)
             lines.append(
                 f"| {shapes[kind]} | {int(n):,} | {r['lines']:,} | {r['events']:,} | {r['seconds']:.2f} | {r['cards_per_s']:,.0f} "
                 f"| {r['peak_rss_kib'] / 1024:.1f} MiB | {r['bytes'] / 2**20:,.0f} MiB |"

@@ -13,8 +13,8 @@ use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, BooleanArray, Int64Array, MapArray, RecordBatch, StringArray};
 use arrow_schema::{Field, Schema, SchemaRef};
 use iotcard::{
-    Card, CardState, Error, Hold, HoldSince, Holds, Iccid, Imei, Instant, Msisdn, Period, Plan,
-    QuotaPeriod, Retention, Status, Terminal,
+    Card, CardState, Error, Hold, HoldSince, Holds, Iccid, Imei, Instant, Msisdn, Operator, Period,
+    Plan, QuotaPeriod, Retention, Status, Terminal,
 };
 
 use crate::columns::{
@@ -31,7 +31,7 @@ pub const STATES_SCHEMA_VERSION: u32 = 1;
 const TABLE: &str = "states";
 
 /// Whether each column may be null, in column order.
-const NULLABLE: [(&str, bool); 24] = [
+const NULLABLE: [(&str, bool); 25] = [
     ("iccid", false),
     ("msisdn", false),
     ("auto_suspend", false),
@@ -56,6 +56,7 @@ const NULLABLE: [(&str, bool); 24] = [
     ("retention_fees_due", true),
     ("retention_fees_amount", true),
     ("replaced_by", true),
+    ("operator", true),
 ];
 
 /// The timestamp builder of every instant column: milliseconds, UTC.
@@ -107,6 +108,7 @@ pub struct StatesBuilder {
     retention_fees_due: Int64Builder,
     retention_fees_amount: Int64Builder,
     replaced_by: StringBuilder,
+    operator: StringBuilder,
 }
 
 impl Default for StatesBuilder {
@@ -140,6 +142,7 @@ impl Default for StatesBuilder {
             retention_fees_due: Int64Builder::new(),
             retention_fees_amount: Int64Builder::new(),
             replaced_by: StringBuilder::new(),
+            operator: StringBuilder::new(),
         }
     }
 }
@@ -266,6 +269,7 @@ impl StatesBuilder {
         self.retention_fees_amount.append_option(t[2]);
         self.replaced_by
             .append_option(s.replaced_by.as_ref().map(Iccid::as_str));
+        self.operator.append_option(s.operator.map(Operator::name));
         Ok(())
     }
 
@@ -306,6 +310,7 @@ impl StatesBuilder {
             Arc::new(self.retention_fees_due.finish()),
             Arc::new(self.retention_fees_amount.finish()),
             Arc::new(self.replaced_by.finish()),
+            Arc::new(self.operator.finish()),
         ];
         let fields: Vec<Field> = NULLABLE
             .iter()
@@ -362,6 +367,8 @@ pub struct StatesReader {
     retention_fees_due: Int64Array,
     retention_fees_amount: Int64Array,
     replaced_by: StringArray,
+    /// `None` for a table written before the column (it is optional).
+    operator: Option<StringArray>,
 }
 
 impl std::fmt::Debug for Times {
@@ -437,6 +444,10 @@ impl StatesReader {
             retention_fees_due: c.i64s("retention_fees_due")?,
             retention_fees_amount: c.i64s("retention_fees_amount")?,
             replaced_by: c.strings("replaced_by")?,
+            operator: match batch.column_by_name("operator") {
+                Some(_) => Some(c.strings("operator")?),
+                None => None,
+            },
         })
     }
 
@@ -527,10 +538,11 @@ impl StatesReader {
             last_traffic: self.last_traffic.get(i)?,
             maintenance_until: self.maintenance_until.get(i)?,
             retention,
-            replaced_by: id(
-                &f("replaced_by"),
-                str_at(&self.replaced_by, i),
-                Iccid::parse,
+            replaced_by: id("replaced_by", str_at(&self.replaced_by, i), Iccid::parse)?,
+            operator: id(
+                "operator",
+                self.operator.as_ref().and_then(|o| str_at(o, i)),
+                Operator::from_name,
             )?,
         })
         .map_err(rename_state_field)

@@ -433,11 +433,27 @@ impl Sinks {
 pub(crate) fn dispatch(
     fleet: &Path,
     events: &[PathBuf],
-    policy: &Policy,
+    book: &iotcard::PolicyBook,
     at: Instant,
     outputs: &Outputs<'_>,
 ) -> Option<ExitCode> {
     if is_parquet(fleet) || !events.is_empty() {
+        // One policy for every card: a book of per-operator policies is not
+        // applied to a Parquet fleet yet (refused, never ignored).
+        if !book.operators.is_empty() {
+            eprintln!(
+                "iotcard: per-operator policies are not applied to a Parquet fleet yet; \
+                 give one policy"
+            );
+            return Some(ExitCode::from(2));
+        }
+        let policy = match book.policy_for(None) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("iotcard: {e}");
+                return Some(ExitCode::from(2));
+            }
+        };
         if outputs.rejects {
             eprintln!(
                 "iotcard: --rejects is not written for a Parquet fleet yet; \
