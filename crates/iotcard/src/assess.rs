@@ -395,11 +395,15 @@ impl<'p> Assessor<'p> {
     fn assess_with(&self, card: &Card, schedule: Schedule) -> Result<Assessment, Error> {
         let (p, at) = (self.policy, self.at);
         if let Some(last) = card.clock.filter(|&last| at < last) {
-            return Err(Error::OutOfOrder { at, last });
+            return Err(Error::OutOfOrder {
+                at,
+                last,
+                earliest: last,
+            });
         }
         if schedule.next.is_some_and(|n| n.at <= at) {
             // Something fell due since the card last changed: settle a copy.
-            let mut copy = card.clone();
+            let mut copy = card.facts();
             run_due(&mut copy, p, at, &mut Discard)?;
             return assess_settled(&copy, self, &Schedule::of(&copy, p));
         }

@@ -28,13 +28,19 @@ pub enum Error {
         reason: String,
     },
     /// The instant is earlier than the card's clock (its last event or the
-    /// instant it was advanced to).
-    #[error("out of order: {at} is earlier than the card's last instant {last}")]
+    /// instant it was advanced to), and, for an event, earlier than the late
+    /// window (R12.2) lets in.
+    #[error(
+        "out of order: {at} is earlier than the card's last instant {last}; the earliest instant accepted is {earliest}"
+    )]
     OutOfOrder {
         /// The refused instant.
         at: Instant,
         /// The card's clock.
         last: Instant,
+        /// The earliest instant still accepted: the clock, or for an event under
+        /// a policy with `late_window_hours` (R12.2) the start of the late window.
+        earliest: Instant,
     },
     /// The card is `cancelled` or `replaced` and accepts nothing.
     #[error("terminal: the card is {status} and accepts no {action}")]
@@ -76,6 +82,51 @@ pub enum Error {
         /// The hold it would lift.
         hold: HoldName,
     },
+    /// R12.3: taking the late event in its place would make an event already
+    /// accepted fail; the card is unchanged.
+    #[error(
+        "late event conflict (R12.3): `{event}` at {at} would make the accepted `{accepted_event}` at {accepted_at} (window entry {accepted_index}{}) fail with {}: {error}",
+        show_id(accepted_id.as_deref()),
+        error.code()
+    )]
+    LateEventConflict {
+        /// The late event's instant.
+        at: Instant,
+        /// The late event's type.
+        event: &'static str,
+        /// The instant of the accepted event that would fail.
+        accepted_at: Instant,
+        /// Its type.
+        accepted_event: &'static str,
+        /// Its position among the events in the card's late window (0 = the
+        /// oldest), before the late event is put in.
+        accepted_index: usize,
+        /// Its `id`, if it has one.
+        accepted_id: Option<String>,
+        /// The error it would get.
+        error: Box<Error>,
+    },
+    /// R12.5: an accepted event already has this `id`, with other content.
+    #[error(
+        "event id conflict (R12.5): id {id:?} was accepted for `{accepted_event}` at {accepted_at}; `{event}` at {at} is other content"
+    )]
+    EventIdConflict {
+        /// The id.
+        id: String,
+        /// The refused event's instant.
+        at: Instant,
+        /// The refused event's type.
+        event: &'static str,
+        /// The instant of the accepted event with this id.
+        accepted_at: Instant,
+        /// Its type.
+        accepted_event: &'static str,
+    },
+}
+
+/// `, id "x"` for an event with an id, nothing otherwise.
+fn show_id(id: Option<&str>) -> String {
+    id.map(|id| format!(", id {id:?}")).unwrap_or_default()
 }
 
 /// The hold (or holds) an event looked for, for [`Error::NothingToLift`].
@@ -187,6 +238,12 @@ error_kinds! {
         "arrears outstanding (R3.2): the balance is below zero; pay first";
     /// [`Error::NothingToLift`].
     NothingToLift = 8, "nothing_to_lift", "nothing to lift: no such hold";
+    /// [`Error::LateEventConflict`].
+    LateEventConflict = 9, "late_event_conflict",
+        "late event conflict (R12.3): the late event would make an accepted event fail";
+    /// [`Error::EventIdConflict`].
+    EventIdConflict = 10, "event_id_conflict",
+        "event id conflict (R12.5): an accepted event has this id, with other content";
 }
 
 impl ErrorKind {
@@ -241,6 +298,8 @@ impl Error {
             Error::ManualSuspendNotAllowed { .. } => ErrorKind::ManualSuspendNotAllowed,
             Error::ArrearsOutstanding { .. } => ErrorKind::ArrearsOutstanding,
             Error::NothingToLift { .. } => ErrorKind::NothingToLift,
+            Error::LateEventConflict { .. } => ErrorKind::LateEventConflict,
+            Error::EventIdConflict { .. } => ErrorKind::EventIdConflict,
         }
     }
 
@@ -511,7 +570,11 @@ mod tests {
         let t = crate::time::parse_instant("at", "2026-01-01T00:00:00Z").unwrap();
         vec![
             Error::invalid("policy.low_balance", -1, "must not be negative"),
-            Error::OutOfOrder { at: t, last: t },
+            Error::OutOfOrder {
+                at: t,
+                last: t,
+                earliest: t,
+            },
             Error::Terminal {
                 status: Status::Cancelled,
                 action: "advance",
@@ -525,6 +588,25 @@ mod tests {
             Error::NothingToLift {
                 event: "manual_resume",
                 hold: HoldName::ManualOrArrears,
+            },
+            Error::LateEventConflict {
+                at: t,
+                event: "cancel",
+                accepted_at: t,
+                accepted_event: "payment",
+                accepted_index: 0,
+                accepted_id: Some("p1".to_owned()),
+                error: Box::new(Error::Terminal {
+                    status: Status::Cancelled,
+                    action: "payment",
+                }),
+            },
+            Error::EventIdConflict {
+                id: "p1".to_owned(),
+                at: t,
+                event: "payment",
+                accepted_at: t,
+                accepted_event: "payment",
             },
         ]
     }

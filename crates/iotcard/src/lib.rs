@@ -76,6 +76,7 @@ mod status;
 mod step;
 mod strict;
 mod time;
+mod window;
 
 pub use assess::{Action, Actions, Assessment, Assessor, Prepared};
 pub use call_restriction::{CallCause, CallRestriction, call_restriction};
@@ -89,8 +90,9 @@ pub use ids::{Iccid, Imei, Msisdn, Region, Regions, luhn_check_digit};
 pub use lifecycle::{Advanced, Applied};
 pub use manual::{Condition, Unmet};
 pub use plan::{Period, Plan};
-pub use policy::{MAX_POLICY_MONTHS, Policy};
+pub use policy::{MAX_LATE_WINDOW_HOURS, MAX_POLICY_MONTHS, Policy};
 pub use refund::Refund;
 pub use remedy::{Remedy, Sentence};
 pub use status::{Status, Terminal};
 pub use time::{Instant, TimeZone, add_months, format_instant, parse_instant, whole_months};
+pub use window::{AppliedInPlace, EventId, MAX_EVENT_ID_LEN};

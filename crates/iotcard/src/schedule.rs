@@ -101,7 +101,11 @@ pub(crate) fn advance<S: Sink>(
     if let Some(last) = c.clock
         && to < last
     {
-        return Err(Error::OutOfOrder { at: to, last });
+        return Err(Error::OutOfOrder {
+            at: to,
+            last,
+            earliest: last,
+        });
     }
     run_due(c, p, to, out)?;
     c.clock = Some(to);

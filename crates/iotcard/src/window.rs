@@ -1,0 +1,465 @@
+//! R12: late and repeated events. A card under a policy with `late_window_hours`
+//! W > 0 keeps a **window**: a checkpoint (the card as it was before the oldest
+//! event it still journals) and the journal of every event accepted since, each
+//! with its instant and id. A late event (earlier than the clock by at most W
+//! hours) is taken by replaying the journal from the checkpoint with the late
+//! event put in its place; the result is the card had every event come in time
+//! order, and the difference between the two replays is the correction of R12.4.
+//!
+//! The journal holds the events of the last W hours before the clock, no more:
+//! every apply and advance folds the older ones into the checkpoint. A card with
+//! W = 0 keeps no window (only the ids of the events at its latest instant, when
+//! events carry ids), so strict time order costs what it did before R12.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::card::Card;
+use crate::change::{Change, Discard};
+use crate::event::Event;
+use crate::lifecycle;
+use crate::policy::Policy;
+use crate::schedule;
+use crate::time::rfc3339;
+use crate::{Error, Instant};
+
+/// The longest event id (R12.5), in characters.
+pub const MAX_EVENT_ID_LEN: usize = 128;
+
+/// An event's `id` (R12.5): 1 to [`MAX_EVENT_ID_LEN`] printable ASCII characters
+/// (space to `~`). An event whose id the card has already accepted is never
+/// applied twice.
+///
+/// ```
+/// use iotcard::EventId;
+/// assert_eq!(EventId::parse("pay-2026-01-05-001")?.as_str(), "pay-2026-01-05-001");
+/// assert_eq!(EventId::parse("").unwrap_err().code(), "invalid_input");
+/// assert!(EventId::parse("话单").is_err());
+/// # Ok::<(), iotcard::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EventId(Box<str>);
+
+impl EventId {
+    /// Parses an id.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming `id` when it is empty, longer than
+    /// [`MAX_EVENT_ID_LEN`] or has a character that is not printable ASCII.
+    pub fn parse(s: &str) -> Result<EventId, Error> {
+        let shown = || format!("{:?}", s.chars().take(40).collect::<String>());
+        if s.is_empty() {
+            return Err(Error::invalid("id", "\"\"", "must not be empty"));
+        }
+        if let Some(c) = s.chars().find(|c| !(' '..='~').contains(c)) {
+            return Err(Error::invalid(
+                "id",
+                shown(),
+                format!("must be printable ASCII (space to `~`), found {c:?}"),
+            ));
+        }
+        if s.len() > MAX_EVENT_ID_LEN {
+            return Err(Error::invalid(
+                "id",
+                shown(),
+                format!(
+                    "must be at most {MAX_EVENT_ID_LEN} characters, is {}",
+                    s.len()
+                ),
+            ));
+        }
+        Ok(EventId(s.into()))
+    }
+
+    /// The id as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for EventId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for EventId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::error::de_str(d, EventId::parse)
+    }
+}
+
+/// One accepted event of the journal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Entry {
+    #[serde(with = "rfc3339")]
+    pub(crate) at: Instant,
+    pub(crate) event: Event,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) id: Option<EventId>,
+}
+
+/// What a card keeps to take late and repeated events.
+///
+/// With a checkpoint, the card is exactly the checkpoint with every journal
+/// entry applied in order and then advanced to the card's clock, and the journal
+/// holds every event accepted since the checkpoint (instants ascending, same
+/// instant in arrival order). Without one (W = 0), the journal holds only the
+/// identified events at the card's clock, to recognise their re-delivery.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Window {
+    pub(crate) checkpoint: Option<Box<Card>>,
+    pub(crate) journal: Vec<Entry>,
+}
+
+/// What [`Card::apply_identified_in_place`] tells besides the changes.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct AppliedInPlace {
+    /// For `replace`: the new card (the old one is now `replaced`).
+    pub replacement: Option<Card>,
+    /// R12.5: the event was already accepted with this id and the same content;
+    /// nothing was applied.
+    pub duplicate: bool,
+}
+
+/// The start of the late window: `clock` − `hours` (None: before the calendar).
+fn window_start(clock: Instant, hours: u32) -> Option<Instant> {
+    clock.checked_sub_signed(chrono::TimeDelta::hours(i64::from(hours)))
+}
+
+/// The earliest instant an event is accepted at (R12.2): the clock, or under a
+/// late window the later of its start and the checkpoint's clock.
+fn earliest(card: &Card, clock: Instant, hours: u32) -> Option<Instant> {
+    let checkpoint = card.window.as_ref().and_then(|w| w.checkpoint.as_ref());
+    match checkpoint {
+        Some(cp) if hours > 0 => {
+            let start = window_start(clock, hours);
+            match (start, cp.clock) {
+                (Some(s), Some(c)) => Some(s.max(c)),
+                (s, c) => s.or(c),
+            }
+        }
+        _ => Some(clock),
+    }
+}
+
+/// Applies an event with its id: the whole of R12 around [`lifecycle::apply`].
+/// On error the card and both buffers are as they were.
+pub(crate) fn apply(
+    card: &mut Card,
+    p: &Policy,
+    at: Instant,
+    event: &Event,
+    id: Option<&EventId>,
+    changes: &mut Vec<Change>,
+    withdrawn: &mut Vec<Change>,
+) -> Result<AppliedInPlace, Error> {
+    p.validate()?;
+    if let Some(id) = id
+        && let Some(w) = card.window.as_deref()
+        && let Some(seen) = w.journal.iter().find(|e| e.id.as_ref() == Some(id))
+    {
+        if seen.at == at && seen.event == *event {
+            return Ok(AppliedInPlace {
+                replacement: None,
+                duplicate: true,
+            });
+        }
+        return Err(Error::EventIdConflict {
+            id: id.as_str().to_owned(),
+            at,
+            event: event.kind(),
+            accepted_at: seen.at,
+            accepted_event: seen.event.kind(),
+        });
+    }
+    match card.clock {
+        Some(clock) if at < clock => late(card, p, at, event, id, clock, changes, withdrawn),
+        _ => in_order(card, p, at, event, id, changes),
+    }
+}
+
+/// An event at or after the clock: applied as ever, then journaled.
+fn in_order(
+    card: &mut Card,
+    p: &Policy,
+    at: Instant,
+    event: &Event,
+    id: Option<&EventId>,
+    changes: &mut Vec<Change>,
+) -> Result<AppliedInPlace, Error> {
+    let hours = p.late_window_hours;
+    // The window stays out of the copy: one copy of the card's facts per event.
+    let window = card.window.take();
+    let mark = changes.len();
+    let before = card.clone();
+    let replacement = match lifecycle::apply(card, p, at, event, changes) {
+        Ok(r) => r.map(|new| *new),
+        Err(e) => {
+            *card = before;
+            card.window = window;
+            changes.truncate(mark);
+            return Err(e);
+        }
+    };
+    let entry = || Entry {
+        at,
+        event: *event,
+        id: id.cloned(),
+    };
+    card.window = if hours > 0 {
+        let mut w = match window {
+            Some(w) if w.checkpoint.is_some() => w,
+            // No window yet (or only ids kept under W = 0): it starts here.
+            _ => Box::new(Window {
+                checkpoint: Some(Box::new(before)),
+                journal: Vec::new(),
+            }),
+        };
+        w.journal.push(entry());
+        Some(w)
+    } else {
+        match (window, id) {
+            (None, None) => None,
+            (w, _) => {
+                let mut w = w.unwrap_or_else(|| {
+                    Box::new(Window {
+                        checkpoint: None,
+                        journal: Vec::new(),
+                    })
+                });
+                if id.is_some() {
+                    w.journal.push(entry());
+                }
+                Some(w)
+            }
+        }
+    };
+    prune(card, p);
+    Ok(AppliedInPlace {
+        replacement,
+        duplicate: false,
+    })
+}
+
+/// Keeps the window to what the policy needs at the card's clock: under W > 0
+/// folds the events older than clock − W into the checkpoint; under W = 0 keeps
+/// only the identified events at the clock (and no checkpoint).
+pub(crate) fn prune(card: &mut Card, p: &Policy) {
+    let (Some(clock), Some(w)) = (card.clock, card.window.as_deref_mut()) else {
+        return;
+    };
+    let hours = p.late_window_hours;
+    if hours == 0 || w.checkpoint.is_none() {
+        w.checkpoint = None;
+        w.journal.retain(|e| e.id.is_some() && e.at >= clock);
+        if w.journal.is_empty() {
+            card.window = None;
+        }
+        return;
+    }
+    let Some(start) = window_start(clock, hours) else {
+        return;
+    };
+    let old = w.journal.iter().take_while(|e| e.at < start).count();
+    if old == 0 {
+        return;
+    }
+    let Some(cp) = w.checkpoint.as_deref_mut() else {
+        return;
+    };
+    let mut folded = Ok(());
+    for e in &w.journal[..old] {
+        folded = lifecycle::apply(cp, p, e.at, &e.event, &mut Discard).map(drop);
+        if folded.is_err() {
+            break;
+        }
+    }
+    w.journal.drain(..old);
+    if folded.is_err() {
+        // Only under another policy than the events were taken with: the
+        // checkpoint is lost, so no event before the clock is taken any more.
+        w.checkpoint = None;
+        w.journal.retain(|e| e.id.is_some() && e.at >= clock);
+    }
+}
+
+/// Starts the window of a card being advanced under W > 0 (the card as it was
+/// before the advance is the checkpoint), and prunes it after.
+pub(crate) fn advance(
+    card: &mut Card,
+    p: &Policy,
+    to: Instant,
+    changes: &mut Vec<Change>,
+) -> Result<(), Error> {
+    if p.late_window_hours == 0 && card.window.is_none() {
+        // Strict time order, no ids kept: the advance of before R12.
+        return advance_facts(card, p, to, changes);
+    }
+    let window = card.window.take();
+    let before = card.clone();
+    if let Err(e) = advance_facts(card, p, to, changes) {
+        card.window = window;
+        return Err(e);
+    }
+    card.window = match window {
+        Some(w) => Some(w),
+        None => Some(Box::new(Window {
+            checkpoint: Some(Box::new(before)),
+            journal: Vec::new(),
+        })),
+    };
+    prune(card, p);
+    Ok(())
+}
+
+/// [`schedule::advance`] on the card's facts, restored on error.
+fn advance_facts(
+    card: &mut Card,
+    p: &Policy,
+    to: Instant,
+    changes: &mut Vec<Change>,
+) -> Result<(), Error> {
+    let mark = changes.len();
+    let before = card.clone();
+    schedule::advance(card, p, to, changes).inspect_err(|_| {
+        *card = before;
+        changes.truncate(mark);
+    })
+}
+
+/// A late event: replayed in its place from the checkpoint (R12.1), refused when
+/// an accepted event would fail (R12.3), reported as a correction (R12.4).
+#[allow(clippy::too_many_arguments)]
+fn late(
+    card: &mut Card,
+    p: &Policy,
+    at: Instant,
+    event: &Event,
+    id: Option<&EventId>,
+    clock: Instant,
+    changes: &mut Vec<Change>,
+    withdrawn: &mut Vec<Change>,
+) -> Result<AppliedInPlace, Error> {
+    if card.terminal.is_some() {
+        return Err(Error::Terminal {
+            status: card.status(),
+            action: event.kind(),
+        });
+    }
+    let hours = p.late_window_hours;
+    let earliest = earliest(card, clock, hours);
+    if earliest.is_some_and(|e| at < e) {
+        return Err(Error::OutOfOrder {
+            at,
+            last: clock,
+            earliest: earliest.unwrap_or(clock),
+        });
+    }
+    let Some(w) = card.window.as_deref() else {
+        return Err(Error::OutOfOrder {
+            at,
+            last: clock,
+            earliest: clock,
+        });
+    };
+    let Some(cp) = w.checkpoint.as_deref() else {
+        return Err(Error::OutOfOrder {
+            at,
+            last: clock,
+            earliest: clock,
+        });
+    };
+    // Same instant: arrival order, so the late event goes after those there.
+    let pos = w.journal.partition_point(|e| e.at <= at);
+    let (head, tail) = w.journal.split_at(pos);
+    let mut base = cp.clone();
+    for e in head {
+        lifecycle::apply(&mut base, p, e.at, &e.event, &mut Discard)?;
+    }
+    // What was reported: the tail as it was, up to the clock.
+    let mut old = base.clone();
+    let mut reported = Vec::new();
+    for e in tail {
+        lifecycle::apply(&mut old, p, e.at, &e.event, &mut reported)?;
+    }
+    schedule::advance(&mut old, p, clock, &mut reported)?;
+    // What happens now: the late event, then the tail.
+    let mut new = base;
+    let mut now = Vec::new();
+    let replacement = lifecycle::apply(&mut new, p, at, event, &mut now)?.map(|r| *r);
+    for (k, e) in tail.iter().enumerate() {
+        lifecycle::apply(&mut new, p, e.at, &e.event, &mut now).map_err(|error| {
+            Error::LateEventConflict {
+                at,
+                event: event.kind(),
+                accepted_at: e.at,
+                accepted_event: e.event.kind(),
+                accepted_index: pos + k,
+                accepted_id: e.id.as_ref().map(|id| id.as_str().to_owned()),
+                error: Box::new(error),
+            }
+        })?;
+    }
+    schedule::advance(&mut new, p, clock, &mut now)?;
+    let mut journal = Vec::with_capacity(w.journal.len() + 1);
+    journal.extend_from_slice(head);
+    journal.push(Entry {
+        at,
+        event: *event,
+        id: id.cloned(),
+    });
+    journal.extend_from_slice(tail);
+    new.window = Some(Box::new(Window {
+        checkpoint: Some(Box::new(cp.clone())),
+        journal,
+    }));
+    *card = new;
+    correction(reported, now, changes, withdrawn);
+    Ok(AppliedInPlace {
+        replacement,
+        duplicate: false,
+    })
+}
+
+/// R12.4: what now happens and did not (to `added`), and what was reported and
+/// no longer happens (to `withdrawn`), each in the order it happens; changes
+/// that happen in both stories are in neither.
+fn correction(
+    reported: Vec<Change>,
+    now: Vec<Change>,
+    added: &mut Vec<Change>,
+    withdrawn: &mut Vec<Change>,
+) {
+    let mut matched = vec![false; now.len()];
+    for r in reported {
+        let same = now
+            .iter()
+            .enumerate()
+            .position(|(i, n)| !matched[i] && *n == r);
+        match same {
+            Some(i) => matched[i] = true,
+            None => withdrawn.push(r),
+        }
+    }
+    added.extend(
+        now.into_iter()
+            .zip(matched)
+            .filter(|(_, m)| !m)
+            .map(|(c, _)| c),
+    );
+}
