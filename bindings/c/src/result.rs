@@ -44,6 +44,12 @@ pub enum iotcard_result {
     ArrearsOutstanding = 7,
     /// `nothing_to_lift`: `manual_resume` or `operator_release` found no such hold.
     NothingToLift = 8,
+    /// `late_event_conflict`: taking the late event in its place would make an
+    /// accepted event fail (R12.3); the message names it and its error.
+    LateEventConflict = 9,
+    /// `event_id_conflict`: an accepted event already has this `id`, with other
+    /// content (R12.5).
+    EventIdConflict = 10,
     /// A required pointer argument was NULL; the message names it.
     NullArgument = 100,
     /// A string argument was not valid UTF-8; the message names it and the byte.
@@ -55,7 +61,7 @@ pub enum iotcard_result {
 }
 
 /// Every result, in order.
-const ALL_RESULTS: [iotcard_result; 13] = [
+const ALL_RESULTS: [iotcard_result; 15] = [
     iotcard_result::Ok,
     iotcard_result::InvalidInput,
     iotcard_result::OutOfOrder,
@@ -65,6 +71,8 @@ const ALL_RESULTS: [iotcard_result; 13] = [
     iotcard_result::ManualSuspendNotAllowed,
     iotcard_result::ArrearsOutstanding,
     iotcard_result::NothingToLift,
+    iotcard_result::LateEventConflict,
+    iotcard_result::EventIdConflict,
     iotcard_result::NullArgument,
     iotcard_result::InvalidUtf8,
     iotcard_result::BufferTooSmall,
@@ -106,6 +114,8 @@ impl iotcard_result {
             iotcard_result::ManualSuspendNotAllowed => Core(ErrorKind::ManualSuspendNotAllowed),
             iotcard_result::ArrearsOutstanding => Core(ErrorKind::ArrearsOutstanding),
             iotcard_result::NothingToLift => Core(ErrorKind::NothingToLift),
+            iotcard_result::LateEventConflict => Core(ErrorKind::LateEventConflict),
+            iotcard_result::EventIdConflict => Core(ErrorKind::EventIdConflict),
             iotcard_result::NullArgument => Own {
                 name: "null_argument",
                 message: "null argument",
