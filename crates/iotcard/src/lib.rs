@@ -3,7 +3,7 @@
 //! Decides, for an IoT SIM card (物联网卡), whether it is active, why it is
 //! suspended (停机), what lifts each suspension, what fees accrue, and what happens
 //! next and when — the project's rule book (`docs/rules.md` in the repository,
-//! rules R1–R11) as pure functions.
+//! rules R1–R12) as pure functions.
 //!
 //! - A card carries a **set of holds**; its [`Status`] is derived from them.
 //! - Three operations, each a function of its inputs (no clock is read, no I/O):
