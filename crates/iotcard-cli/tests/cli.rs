@@ -334,7 +334,7 @@ fn bad_stored_state_lines_name_the_field() {
         r#"{"events":[]}"#.to_owned(),
         format!(
             r#"{{"state":{}}}"#,
-            state.replace(r#""version":1"#, r#""version":2"#)
+            state.replace(r#""version":1"#, r#""version":3"#)
         ),
         format!(
             r#"{{"state":{}}}"#,
@@ -356,7 +356,7 @@ fn bad_stored_state_lines_name_the_field() {
     for expected in [
         "line 2: invalid input: entry.state = {…}: a line has a \"card\" or a \"state\", not both",
         "line 3: invalid input: entry.card = (missing): a line needs a new \"card\" or a stored \"state\"",
-        "line 4: invalid input: entry.state.version = 2",
+        "line 4: invalid input: entry.state.version = 3",
         "line 5: invalid input: entry.state.activated_at",
         "line 6: events[0] (payment at",
     ] {
