@@ -463,3 +463,207 @@ fn correction(
             .map(|(c, _)| c),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::card::NewCard;
+    use crate::change::{Cause, ChangeKind, Effect};
+    use crate::hold::Hold;
+    use crate::time::parse_instant;
+
+    fn at(s: &str) -> Instant {
+        parse_instant("at", s).expect("literal")
+    }
+
+    fn card(policy: &Policy, end: &str) -> Card {
+        let new = NewCard::from_json(&format!(
+            r#"{{"iccid": "89860012345678901238", "msisdn": "1440012345678", "balance": 1000,
+                "auto_suspend": true,
+                "plan": {{"start": "2026-01-01T00:00:00+08:00", "end": "{end}",
+                         "period": "month", "quota_bytes": 104857600, "monthly_fee": 1000}}}}"#
+        ))
+        .expect("card");
+        let imei = Some(crate::Imei::parse("490154203237518").expect("imei"));
+        Card::new(&new)
+            .expect("card")
+            .apply(
+                policy,
+                at("2026-01-05T10:00:00+08:00"),
+                &Event::Activate { imei },
+            )
+            .expect("activate")
+            .card
+    }
+
+    fn w48() -> Policy {
+        Policy {
+            late_window_hours: 48,
+            ..Policy::default()
+        }
+    }
+
+    #[test]
+    fn a_late_renewal_withdraws_the_expiry_and_the_fee() {
+        let p = w48();
+        let c = card(&p, "2026-07-01T00:00:00+08:00");
+        let expired = c
+            .advance(&p, at("2026-07-01T12:00:00+08:00"))
+            .expect("advance");
+        let plan = crate::Plan::from_json(
+            r#"{"start": "2026-01-01T00:00:00+08:00", "end": "2027-07-01T00:00:00+08:00",
+                "period": "month", "quota_bytes": 104857600, "monthly_fee": 1000}"#,
+        )
+        .expect("plan");
+        let late = expired
+            .card
+            .apply(&p, at("2026-06-30T20:00:00+08:00"), &Event::Renew { plan })
+            .expect("late renewal");
+        // Everything the advance reported is withdrawn: expiry, its status
+        // change, the first keep-number fee.
+        assert_eq!(late.withdrawn, expired.changes);
+        assert!(
+            late.withdrawn
+                .iter()
+                .any(|c| c.effect == Effect::KeepNumberFeeDue { amount: 500 }
+                    && c.cause == Cause::Scheduled(ChangeKind::KeepNumberFee))
+        );
+        assert!(
+            late.changes
+                .iter()
+                .all(|c| c.cause == Cause::Event("renew"))
+        );
+        assert_eq!(late.card.holds(), crate::Holds::EMPTY);
+        assert_eq!(late.card.clock(), expired.card.clock());
+    }
+
+    #[test]
+    fn a_late_usage_record_puts_over_quota_on_earlier() {
+        let p = w48();
+        let c = card(&p, "2027-01-01T00:00:00+08:00");
+        let usage = |bytes| Event::Usage {
+            bytes,
+            imei: None,
+            region: None,
+        };
+        let c = c
+            .apply(&p, at("2026-01-20T12:00:00+08:00"), &usage(70 << 20))
+            .expect("usage")
+            .card;
+        let over = c
+            .apply(&p, at("2026-01-20T18:00:00+08:00"), &usage(40 << 20))
+            .expect("usage");
+        let put = |c: &Change| {
+            c.effect
+                == Effect::HoldPut {
+                    hold: Hold::OverQuota,
+                }
+        };
+        let reported: Vec<_> = over.changes.iter().filter(|c| put(c)).collect();
+        assert_eq!(reported.len(), 1);
+        assert_eq!(reported[0].at, at("2026-01-20T18:00:00+08:00"));
+        let late = over
+            .card
+            .apply(&p, at("2026-01-20T09:00:00+08:00"), &usage(40 << 20))
+            .expect("late usage");
+        let withdrawn: Vec<_> = late.withdrawn.iter().filter(|c| put(c)).collect();
+        let now: Vec<_> = late.changes.iter().filter(|c| put(c)).collect();
+        assert_eq!(withdrawn, reported);
+        assert_eq!(now.len(), 1);
+        assert_eq!(now[0].at, at("2026-01-20T12:00:00+08:00"));
+        assert_eq!(now[0].cause, Cause::Event("usage"));
+    }
+
+    #[test]
+    fn a_conflict_names_the_accepted_event_and_leaves_the_card() {
+        let p = w48();
+        let c = card(&p, "2027-01-01T00:00:00+08:00");
+        let id = EventId::parse("pay-1").expect("id");
+        let c = c
+            .apply_identified(
+                &p,
+                at("2026-01-10T12:00:00+08:00"),
+                &Event::Payment { amount: 500 },
+                Some(&id),
+            )
+            .expect("payment")
+            .card;
+        let e = c
+            .apply(&p, at("2026-01-10T08:00:00+08:00"), &Event::Cancel)
+            .expect_err("conflict");
+        let Error::LateEventConflict {
+            accepted_event,
+            accepted_index,
+            accepted_id,
+            error,
+            ..
+        } = &e
+        else {
+            panic!("{e}");
+        };
+        assert_eq!(
+            (*accepted_event, *accepted_index, accepted_id.as_deref()),
+            ("payment", 0, Some("pay-1"))
+        );
+        assert_eq!(error.code(), "terminal");
+        assert!(
+            e.to_string().contains(r#"id "pay-1") fail with terminal"#),
+            "{e}"
+        );
+        // Beyond the window: out of order, naming the earliest instant accepted.
+        let e = c
+            .apply(&p, at("2026-01-08T11:59:59+08:00"), &Event::Cancel)
+            .expect_err("too late");
+        assert_eq!(
+            e,
+            Error::OutOfOrder {
+                at: at("2026-01-08T11:59:59+08:00"),
+                last: at("2026-01-10T12:00:00+08:00"),
+                earliest: at("2026-01-08T12:00:00+08:00"),
+            }
+        );
+    }
+
+    #[test]
+    fn a_zero_window_keeps_no_window_without_ids() {
+        let p = Policy::default();
+        let c = card(&p, "2027-01-01T00:00:00+08:00");
+        let c = c
+            .apply(
+                &p,
+                at("2026-01-10T12:00:00+08:00"),
+                &Event::Payment { amount: 5 },
+            )
+            .expect("payment")
+            .card;
+        assert!(c.window.is_none());
+        let c = c
+            .advance(&p, at("2026-02-10T12:00:00+08:00"))
+            .expect("advance")
+            .card;
+        assert!(c.window.is_none());
+        // With an id: remembered at the clock, forgotten once the clock moves on.
+        let id = EventId::parse("p").expect("id");
+        let t = at("2026-02-10T12:00:00+08:00");
+        let paid = c
+            .apply_identified(&p, t, &Event::Payment { amount: 5 }, Some(&id))
+            .expect("payment");
+        assert!(
+            paid.card
+                .window
+                .as_ref()
+                .is_some_and(|w| w.checkpoint.is_none())
+        );
+        let again = paid
+            .card
+            .apply_identified(&p, t, &Event::Payment { amount: 5 }, Some(&id))
+            .expect("duplicate");
+        assert!(again.duplicate);
+        let later = paid
+            .card
+            .advance(&p, at("2026-02-10T12:00:01+08:00"))
+            .expect("advance")
+            .card;
+        assert!(later.window.is_none());
+    }
+}
