@@ -214,9 +214,15 @@ pub(crate) fn json_text(what: &str, data: &Bound<'_, PyAny>) -> PyResult<String>
     String::from_utf8(bytes).map_err(|e| invalid(what, "…", format!("not UTF-8: {e}")))
 }
 
-/// JSON text from a JSON string or a JSON-shaped Python value (a mapping).
+/// JSON text from a JSON string or a JSON-shaped Python value (a mapping; a
+/// list or tuple too, so that the core refuses it as it refuses a JSON array,
+/// "must be a JSON object").
 pub(crate) fn json_or_mapping(what: &str, data: &Bound<'_, PyAny>) -> PyResult<String> {
-    if data.is_instance_of::<PyDict>() || data.cast::<PyMapping>().is_ok() {
+    if data.is_instance_of::<PyDict>()
+        || data.is_instance_of::<PyList>()
+        || data.is_instance_of::<PyTuple>()
+        || data.cast::<PyMapping>().is_ok()
+    {
         Ok(to_json(what, data)?.to_string())
     } else {
         json_text(what, data)

@@ -262,3 +262,10 @@ def test_an_array_is_never_read_as_an_object() -> None:
         Event.from_dict({"type": "renew", "plan": plan})
     with pytest.raises(iotcard.InvalidInput, match=r"card\.plan.*must be a JSON object"):
         Card.open({"iccid": ICCID, "msisdn": MSISDN, "plan": plan})
+    # A list or tuple where a dict is expected gets the same error as a JSON array.
+    values: list[object] = [[], ("+08:00", 3, 99999)]
+    for value in values:
+        with pytest.raises(iotcard.InvalidInput, match=r"policy.*must be a JSON object"):
+            Policy.from_dict(value)  # type: ignore[arg-type]
+    with pytest.raises(iotcard.InvalidInput, match=r"event.*must be a JSON object"):
+        Event.from_dict(["charge", 100])  # type: ignore[arg-type]
