@@ -389,9 +389,13 @@ impl Card {
         event: &Event,
         changes: &mut Vec<Change>,
     ) -> Result<Option<Card>, Error> {
+        if window::is_strict(self, policy) {
+            return window::apply_strict(self, policy, at, event, changes)
+                .map(|replacement| replacement.map(|new| *new));
+        }
         let mut withdrawn = Vec::new();
-        self.apply_identified_in_place(policy, at, event, None, changes, &mut withdrawn)
-            .map(|done| done.replacement)
+        window::apply(self, policy, at, event, None, changes, &mut withdrawn)
+            .map(|(replacement, _)| replacement.map(|new| *new))
     }
 
     /// [`Card::apply_identified`] in place, appending to `changes` the changes
@@ -410,7 +414,12 @@ impl Card {
         changes: &mut Vec<Change>,
         withdrawn: &mut Vec<Change>,
     ) -> Result<AppliedInPlace, Error> {
-        window::apply(self, policy, at, event, id, changes, withdrawn)
+        let (replacement, duplicate) =
+            window::apply(self, policy, at, event, id, changes, withdrawn)?;
+        Ok(AppliedInPlace {
+            replacement: replacement.map(|new| *new),
+            duplicate,
+        })
     }
 
     /// Advances the card to `to`, applying every scheduled change due at or before

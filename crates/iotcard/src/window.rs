@@ -157,6 +157,34 @@ fn earliest(card: &Card, clock: Instant, hours: u32) -> Option<Instant> {
     }
 }
 
+/// Strict time order and nothing remembered (`late_window_hours` 0, no window):
+/// an event without an id is applied as before R12, at the same cost.
+#[inline]
+pub(crate) fn is_strict(card: &Card, p: &Policy) -> bool {
+    card.window.is_none() && p.late_window_hours == 0
+}
+
+/// The apply of before R12 ([`is_strict`]): the card's facts are restored on error.
+#[inline]
+pub(crate) fn apply_strict(
+    card: &mut Card,
+    p: &Policy,
+    at: Instant,
+    event: &Event,
+    changes: &mut Vec<Change>,
+) -> Result<Option<Box<Card>>, Error> {
+    let mark = changes.len();
+    let before = card.facts();
+    lifecycle::apply(card, p, at, event, changes).inspect_err(|_| {
+        *card = before;
+        changes.truncate(mark);
+    })
+}
+
+/// What [`apply`] returns: the replacement card (boxed: the usual answer,
+/// `None`, is small to move) and whether the event was a duplicate.
+pub(crate) type Taken = (Option<Box<Card>>, bool);
+
 /// Applies an event with its id: the whole of R12 around [`lifecycle::apply`].
 /// On error the card and both buffers are as they were.
 pub(crate) fn apply(
@@ -167,17 +195,22 @@ pub(crate) fn apply(
     id: Option<&EventId>,
     changes: &mut Vec<Change>,
     withdrawn: &mut Vec<Change>,
-) -> Result<AppliedInPlace, Error> {
-    p.validate()?;
+) -> Result<Taken, Error> {
+    if id.is_none() && is_strict(card, p) {
+        return apply_strict(card, p, at, event, changes).map(|r| (r, false));
+    }
+    let late = card.clock.is_some_and(|c| at < c);
+    if id.is_some() || late {
+        // The policy's ranges come first; an in-order event without an id has
+        // them checked by `lifecycle::apply`, first too.
+        p.validate()?;
+    }
     if let Some(id) = id
         && let Some(w) = card.window.as_deref()
         && let Some(seen) = w.journal.iter().find(|e| e.id.as_ref() == Some(id))
     {
         if seen.at == at && seen.event == *event {
-            return Ok(AppliedInPlace {
-                replacement: None,
-                duplicate: true,
-            });
+            return Ok((None, true));
         }
         return Err(Error::EventIdConflict {
             id: id.as_str().to_owned(),
@@ -188,7 +221,7 @@ pub(crate) fn apply(
         });
     }
     match card.clock {
-        Some(clock) if at < clock => late(card, p, at, event, id, clock, changes, withdrawn),
+        Some(clock) if late => take_late(card, p, at, event, id, clock, changes, withdrawn),
         _ => in_order(card, p, at, event, id, changes),
     }
 }
@@ -201,14 +234,14 @@ fn in_order(
     event: &Event,
     id: Option<&EventId>,
     changes: &mut Vec<Change>,
-) -> Result<AppliedInPlace, Error> {
+) -> Result<Taken, Error> {
     let hours = p.late_window_hours;
     // The window stays out of the copy: one copy of the card's facts per event.
     let window = card.window.take();
     let mark = changes.len();
-    let before = card.clone();
+    let before = card.facts();
     let replacement = match lifecycle::apply(card, p, at, event, changes) {
-        Ok(r) => r.map(|new| *new),
+        Ok(r) => r,
         Err(e) => {
             *card = before;
             card.window = window;
@@ -250,10 +283,7 @@ fn in_order(
         }
     };
     prune(card, p);
-    Ok(AppliedInPlace {
-        replacement,
-        duplicate: false,
-    })
+    Ok((replacement, false))
 }
 
 /// Keeps the window to what the policy needs at the card's clock: under W > 0
@@ -311,7 +341,7 @@ pub(crate) fn advance(
         return advance_facts(card, p, to, changes);
     }
     let window = card.window.take();
-    let before = card.clone();
+    let before = card.facts();
     if let Err(e) = advance_facts(card, p, to, changes) {
         card.window = window;
         return Err(e);
@@ -335,7 +365,7 @@ fn advance_facts(
     changes: &mut Vec<Change>,
 ) -> Result<(), Error> {
     let mark = changes.len();
-    let before = card.clone();
+    let before = card.facts();
     schedule::advance(card, p, to, changes).inspect_err(|_| {
         *card = before;
         changes.truncate(mark);
@@ -345,7 +375,7 @@ fn advance_facts(
 /// A late event: replayed in its place from the checkpoint (R12.1), refused when
 /// an accepted event would fail (R12.3), reported as a correction (R12.4).
 #[allow(clippy::too_many_arguments)]
-fn late(
+fn take_late(
     card: &mut Card,
     p: &Policy,
     at: Instant,
@@ -354,7 +384,7 @@ fn late(
     clock: Instant,
     changes: &mut Vec<Change>,
     withdrawn: &mut Vec<Change>,
-) -> Result<AppliedInPlace, Error> {
+) -> Result<Taken, Error> {
     if card.terminal.is_some() {
         return Err(Error::Terminal {
             status: card.status(),
@@ -387,12 +417,12 @@ fn late(
     // Same instant: arrival order, so the late event goes after those there.
     let pos = w.journal.partition_point(|e| e.at <= at);
     let (head, tail) = w.journal.split_at(pos);
-    let mut base = cp.clone();
+    let mut base = cp.facts();
     for e in head {
         lifecycle::apply(&mut base, p, e.at, &e.event, &mut Discard)?;
     }
     // What was reported: the tail as it was, up to the clock.
-    let mut old = base.clone();
+    let mut old = base.facts();
     let mut reported = Vec::new();
     for e in tail {
         lifecycle::apply(&mut old, p, e.at, &e.event, &mut reported)?;
@@ -401,7 +431,7 @@ fn late(
     // What happens now: the late event, then the tail.
     let mut new = base;
     let mut now = Vec::new();
-    let replacement = lifecycle::apply(&mut new, p, at, event, &mut now)?.map(|r| *r);
+    let replacement = lifecycle::apply(&mut new, p, at, event, &mut now)?;
     for (k, e) in tail.iter().enumerate() {
         lifecycle::apply(&mut new, p, e.at, &e.event, &mut now).map_err(|error| {
             Error::LateEventConflict {
@@ -430,10 +460,7 @@ fn late(
     }));
     *card = new;
     correction(reported, now, changes, withdrawn);
-    Ok(AppliedInPlace {
-        replacement,
-        duplicate: false,
-    })
+    Ok((replacement, false))
 }
 
 /// R12.4: what now happens and did not (to `added`), and what was reported and
