@@ -56,6 +56,19 @@ pub(crate) fn apply<S: Sink>(
     event: &Event,
     out: &mut S,
 ) -> Result<Option<Box<Card>>, Error> {
+    p.validate()?;
+    replay(card, p, at, event, out)
+}
+
+/// [`apply`] under a policy already validated: the replays of R12
+/// (`window.rs`), which apply every event of the late window again.
+pub(crate) fn replay<S: Sink>(
+    card: &mut Card,
+    p: &Policy,
+    at: Instant,
+    event: &Event,
+    out: &mut S,
+) -> Result<Option<Box<Card>>, Error> {
     validate(card, p, at, event, out)?;
     let mut replacement = rule(card, p, at, event, out)?;
     run_due(card, p, at, out)?;
@@ -65,8 +78,8 @@ pub(crate) fn apply<S: Sink>(
     Ok(replacement)
 }
 
-/// Everything that refuses an event before its rule runs, in the order
-/// [`Card::apply`] documents. On the way, advances the card to `at`: the
+/// Everything that refuses an event before its rule runs (after the policy's
+/// ranges, which [`apply`] checks first), in the order [`Card::apply`] documents. On the way, advances the card to `at`: the
 /// scheduled changes due by then happen whatever the event.
 fn validate<S: Sink>(
     card: &mut Card,
@@ -76,7 +89,6 @@ fn validate<S: Sink>(
     out: &mut S,
 ) -> Result<(), Error> {
     let kind = event.kind();
-    p.validate()?;
     refuse_if_terminal(card, kind)?;
     schedule::advance(card, p, at, out)?;
     refuse_if_terminal(card, kind)?;

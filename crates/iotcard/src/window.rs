@@ -314,7 +314,7 @@ pub(crate) fn prune(card: &mut Card, p: &Policy) {
     };
     let mut folded = Ok(());
     for e in &w.journal[..old] {
-        folded = lifecycle::apply(cp, p, e.at, &e.event, &mut Discard).map(drop);
+        folded = lifecycle::replay(cp, p, e.at, &e.event, &mut Discard).map(drop);
         if folded.is_err() {
             break;
         }
@@ -419,21 +419,21 @@ fn take_late(
     let (head, tail) = w.journal.split_at(pos);
     let mut base = cp.facts();
     for e in head {
-        lifecycle::apply(&mut base, p, e.at, &e.event, &mut Discard)?;
+        lifecycle::replay(&mut base, p, e.at, &e.event, &mut Discard)?;
     }
     // What was reported: the tail as it was, up to the clock.
     let mut old = base.facts();
     let mut reported = Vec::new();
     for e in tail {
-        lifecycle::apply(&mut old, p, e.at, &e.event, &mut reported)?;
+        lifecycle::replay(&mut old, p, e.at, &e.event, &mut reported)?;
     }
     schedule::advance(&mut old, p, clock, &mut reported)?;
     // What happens now: the late event, then the tail.
     let mut new = base;
     let mut now = Vec::new();
-    let replacement = lifecycle::apply(&mut new, p, at, event, &mut now)?;
+    let replacement = lifecycle::replay(&mut new, p, at, event, &mut now)?;
     for (k, e) in tail.iter().enumerate() {
-        lifecycle::apply(&mut new, p, e.at, &e.event, &mut now).map_err(|error| {
+        lifecycle::replay(&mut new, p, e.at, &e.event, &mut now).map_err(|error| {
             Error::LateEventConflict {
                 at,
                 event: event.kind(),
@@ -446,18 +446,19 @@ fn take_late(
         })?;
     }
     schedule::advance(&mut new, p, clock, &mut now)?;
-    let mut journal = Vec::with_capacity(w.journal.len() + 1);
-    journal.extend_from_slice(head);
-    journal.push(Entry {
-        at,
-        event: *event,
-        id: id.cloned(),
-    });
-    journal.extend_from_slice(tail);
-    new.window = Some(Box::new(Window {
-        checkpoint: Some(Box::new(cp.clone())),
-        journal,
-    }));
+    // Taken: the window moves to the new card, the late event in its place.
+    let mut w = card.window.take();
+    if let Some(w) = w.as_deref_mut() {
+        w.journal.insert(
+            pos,
+            Entry {
+                at,
+                event: *event,
+                id: id.cloned(),
+            },
+        );
+    }
+    new.window = w;
     *card = new;
     correction(reported, now, changes, withdrawn);
     Ok((replacement, false))
