@@ -1,6 +1,7 @@
 //! Property tests of R12 (late and repeated events), each named after its law.
 //!
-//! A story is a realistic event log in time order; its **arrival order** gives
+//! A story is an event log in time order (realistic, or dense: hours apart); its
+//! **arrival order** gives
 //! each event a delay below the policy's `late_window_hours` and delivers the
 //! events by instant + delay (the feed is processed then, so the card may also be
 //! advanced to that instant before the event): every event's lateness stays
@@ -34,7 +35,7 @@ struct Arrival {
 fn late_policy() -> impl Strategy<Value = Policy> {
     (
         policy(),
-        prop_oneof![Just(1u32), Just(6), Just(48), 1u32..=168],
+        prop_oneof![1 => Just(1u32), 1 => Just(6), 3 => Just(48), 1 => 1u32..=168],
     )
         .prop_map(|(mut p, w)| {
             p.late_window_hours = w;
@@ -183,12 +184,44 @@ fn in_time_order(
 }
 
 fn delays() -> impl Strategy<Value = Vec<(u32, bool)>> {
-    prop::collection::vec((any::<u32>(), prop::bool::weighted(0.3)), 0..24)
+    prop::collection::vec((any::<u32>(), prop::bool::weighted(0.3)), 32)
 }
 
-/// The story, without `replace` (after it the story goes on with another card).
+/// Gaps between the events of a dense story: often none, minutes, hours (so that
+/// many events share a late window), now and then days or months.
+fn dense_gap() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        2 => Just(0i64),
+        3 => 1i64..3600,
+        4 => 3600i64..24 * 3600,
+        1 => (1i64..=45).prop_map(|d| d * 86_400),
+        1 => 0i64..120 * 86_400,
+    ]
+}
+
+/// The story, without `replace` (after it the story goes on with another card):
+/// half the time [`log`]'s realistic stories, half the time dense ones.
 fn story() -> impl Strategy<Value = Vec<TimedEvent>> {
-    log(16).prop_map(|l| {
+    let dense = (
+        common::imei(),
+        prop::collection::vec((dense_gap(), common::spec()), 0..24),
+    )
+        .prop_map(|(imei, rest)| {
+            let mut t = common::base();
+            let mut out = vec![TimedEvent {
+                at: t,
+                event: Event::Activate { imei: Some(imei) },
+            }];
+            for (g, s) in rest {
+                t = plus(t, g);
+                out.push(TimedEvent {
+                    at: t,
+                    event: s.at(t),
+                });
+            }
+            out
+        });
+    prop_oneof![log(16), dense].prop_map(|l| {
         l.into_iter()
             .filter(|e| !matches!(e.event, Event::Replace { .. }))
             .collect()
