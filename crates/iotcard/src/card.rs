@@ -540,6 +540,14 @@ pub(crate) struct StateJson {
 #[serde(deny_unknown_fields)]
 struct WindowJson {
     checkpoint: Option<Box<StateJson>>,
+    /// The checkpoint is the card's own facts at this instant (the journal is
+    /// empty and nothing was scheduled since).
+    #[serde(
+        default,
+        with = "rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    since: Option<Instant>,
     journal: Vec<Entry>,
 }
 
@@ -658,6 +666,7 @@ impl From<&Card> for StateJson {
                     .checkpoint
                     .as_deref()
                     .map(|cp| Box::new(StateJson::from(cp))),
+                since: w.since,
                 journal: w.journal.clone(),
             }),
         }
@@ -779,6 +788,22 @@ fn load_window(w: WindowJson, s: &StateJson) -> Result<Box<Window>, Error> {
             Some(Box::new(card))
         }
     };
+    if let Some(since) = w.since {
+        if checkpoint.is_some() || !w.journal.is_empty() {
+            return Err(Error::invalid(
+                "state.window.since",
+                show(since),
+                "set with a checkpoint or a journal (it stands for both)",
+            ));
+        }
+        if s.clock.is_none_or(|c| since > c) {
+            return Err(Error::invalid(
+                "state.window.since",
+                show(since),
+                "after state.clock",
+            ));
+        }
+    }
     let from = checkpoint.as_ref().and_then(|c| c.clock);
     let mut last = from;
     for (i, e) in w.journal.iter().enumerate() {
@@ -806,6 +831,7 @@ fn load_window(w: WindowJson, s: &StateJson) -> Result<Box<Window>, Error> {
     }
     Ok(Box::new(Window {
         checkpoint,
+        since: w.since,
         journal: w.journal,
     }))
 }

@@ -120,10 +120,51 @@ pub(crate) struct Entry {
 /// holds every event accepted since the checkpoint (instants ascending, same
 /// instant in arrival order). Without one (W = 0), the journal holds only the
 /// identified events at the card's clock, to recognise their re-delivery.
+///
+/// A window whose journal is empty and whose checkpoint would only differ from
+/// the card in its clock (nothing was scheduled in between) keeps just that clock
+/// (`since`): the checkpoint is the card's own facts at that instant. Idle cards
+/// (the most of a fleet) so carry a window of a few bytes, not a second state.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Window {
     pub(crate) checkpoint: Option<Box<Card>>,
+    pub(crate) since: Option<Instant>,
     pub(crate) journal: Vec<Entry>,
+}
+
+impl Window {
+    /// A window that takes late events from `checkpoint` on.
+    fn from(checkpoint: Card) -> Box<Window> {
+        Box::new(Window {
+            checkpoint: Some(Box::new(checkpoint)),
+            since: None,
+            journal: Vec::new(),
+        })
+    }
+
+    /// Whether the window can replay (it has a checkpoint, whole or `since`).
+    fn replayable(&self) -> bool {
+        self.checkpoint.is_some() || self.since.is_some()
+    }
+
+    /// The checkpoint's clock.
+    fn checkpoint_clock(&self) -> Option<Option<Instant>> {
+        match (&self.checkpoint, self.since) {
+            (_, Some(t)) => Some(Some(t)),
+            (Some(cp), None) => Some(cp.clock),
+            (None, None) => None,
+        }
+    }
+
+    /// Makes a `since` checkpoint whole: `facts` (the card's, or the card's
+    /// before an event or advance) at the instant `since`.
+    fn materialize(&mut self, facts: &Card) {
+        if let Some(t) = self.since.take() {
+            let mut cp = facts.facts();
+            cp.clock = Some(t);
+            self.checkpoint = Some(Box::new(cp));
+        }
+    }
 }
 
 /// What [`Card::apply_identified_in_place`] tells besides the changes.
@@ -144,11 +185,11 @@ fn window_start(clock: Instant, hours: u32) -> Option<Instant> {
 /// The earliest instant an event is accepted at (R12.2): the clock, or under a
 /// late window the later of its start and the checkpoint's clock.
 fn earliest(card: &Card, clock: Instant, hours: u32) -> Option<Instant> {
-    let checkpoint = card.window.as_ref().and_then(|w| w.checkpoint.as_ref());
+    let checkpoint = card.window.as_ref().and_then(|w| w.checkpoint_clock());
     match checkpoint {
-        Some(cp) if hours > 0 => {
+        Some(cp_clock) if hours > 0 => {
             let start = window_start(clock, hours);
-            match (start, cp.clock) {
+            match (start, cp_clock) {
                 (Some(s), Some(c)) => Some(s.max(c)),
                 (s, c) => s.or(c),
             }
@@ -256,12 +297,12 @@ fn in_order(
     };
     card.window = if hours > 0 {
         let mut w = match window {
-            Some(w) if w.checkpoint.is_some() => w,
+            Some(mut w) if w.replayable() => {
+                w.materialize(&before);
+                w
+            }
             // No window yet (or only ids kept under W = 0): it starts here.
-            _ => Box::new(Window {
-                checkpoint: Some(Box::new(before)),
-                journal: Vec::new(),
-            }),
+            _ => Window::from(before),
         };
         w.journal.push(entry());
         Some(w)
@@ -272,6 +313,7 @@ fn in_order(
                 let mut w = w.unwrap_or_else(|| {
                     Box::new(Window {
                         checkpoint: None,
+                        since: None,
                         journal: Vec::new(),
                     })
                 });
@@ -294,8 +336,9 @@ pub(crate) fn prune(card: &mut Card, p: &Policy) {
         return;
     };
     let hours = p.late_window_hours;
-    if hours == 0 || w.checkpoint.is_none() {
+    if hours == 0 || !w.replayable() {
         w.checkpoint = None;
+        w.since = None;
         w.journal.retain(|e| e.id.is_some() && e.at >= clock);
         if w.journal.is_empty() {
             card.window = None;
@@ -307,6 +350,7 @@ pub(crate) fn prune(card: &mut Card, p: &Policy) {
     };
     let old = w.journal.iter().take_while(|e| e.at < start).count();
     if old == 0 {
+        compact(w, p, clock);
         return;
     }
     let Some(cp) = w.checkpoint.as_deref_mut() else {
@@ -325,6 +369,27 @@ pub(crate) fn prune(card: &mut Card, p: &Policy) {
         // checkpoint is lost, so no event before the clock is taken any more.
         w.checkpoint = None;
         w.journal.retain(|e| e.id.is_some() && e.at >= clock);
+        return;
+    }
+    compact(w, p, clock);
+}
+
+/// With an empty journal and nothing scheduled between the checkpoint's clock
+/// and the card's, the checkpoint is the card's own facts at an earlier instant:
+/// keep only that instant.
+fn compact(w: &mut Window, p: &Policy, clock: Instant) {
+    if !w.journal.is_empty() {
+        return;
+    }
+    let Some(cp) = w.checkpoint.as_deref() else {
+        return;
+    };
+    let Some(since) = cp.clock else {
+        return;
+    };
+    if schedule::next_due(cp, p).is_none_or(|n| n.at > clock) {
+        w.checkpoint = None;
+        w.since = Some(since);
     }
 }
 
@@ -340,18 +405,23 @@ pub(crate) fn advance(
         // Strict time order, no ids kept: the advance of before R12.
         return advance_facts(card, p, to, changes);
     }
-    let window = card.window.take();
+    let mut window = card.window.take();
     let before = card.facts();
+    // A `since` checkpoint holds while nothing is scheduled up to the clock.
+    if let Some(w) = window.as_deref_mut()
+        && w.since.is_some()
+        && schedule::next_due(&before, p).is_some_and(|n| n.at <= to)
+    {
+        w.materialize(&before);
+    }
     if let Err(e) = advance_facts(card, p, to, changes) {
         card.window = window;
         return Err(e);
     }
     card.window = match window {
-        Some(w) => Some(w),
-        None => Some(Box::new(Window {
-            checkpoint: Some(Box::new(before)),
-            journal: Vec::new(),
-        })),
+        Some(w) if w.replayable() || p.late_window_hours == 0 => Some(w),
+        // No window yet (or only ids kept under W = 0): it starts here.
+        _ => Some(Window::from(before)),
     };
     prune(card, p);
     Ok(())
@@ -407,12 +477,22 @@ fn take_late(
             earliest: clock,
         });
     };
-    let Some(cp) = w.checkpoint.as_deref() else {
-        return Err(Error::OutOfOrder {
-            at,
-            last: clock,
-            earliest: clock,
-        });
+    let since;
+    let cp = match (w.checkpoint.as_deref(), w.since) {
+        (_, Some(t)) => {
+            let mut c = card.facts();
+            c.clock = Some(t);
+            since = c;
+            &since
+        }
+        (Some(cp), None) => cp,
+        (None, None) => {
+            return Err(Error::OutOfOrder {
+                at,
+                last: clock,
+                earliest: clock,
+            });
+        }
     };
     // Same instant: arrival order, so the late event goes after those there.
     let pos = w.journal.partition_point(|e| e.at <= at);
@@ -449,6 +529,8 @@ fn take_late(
     // Taken: the window moves to the new card, the late event in its place.
     let mut w = card.window.take();
     if let Some(w) = w.as_deref_mut() {
+        let facts = card.facts();
+        w.materialize(&facts);
         w.journal.insert(
             pos,
             Entry {
@@ -693,5 +775,87 @@ mod tests {
             .expect("advance")
             .card;
         assert!(later.window.is_none());
+    }
+
+    #[test]
+    fn an_idle_card_keeps_only_the_instant_of_its_checkpoint() {
+        let p = w48();
+        let c = card(&p, "2027-01-01T00:00:00+08:00");
+        let idle = c
+            .advance(&p, at("2026-01-20T00:00:00+08:00"))
+            .expect("advance")
+            .card;
+        let w = idle.window.as_deref().expect("a window");
+        assert!(w.checkpoint.is_none() && w.journal.is_empty());
+        assert_eq!(w.since, Some(at("2026-01-05T10:00:00+08:00")));
+        let json = idle.to_json();
+        assert!(
+            json.ends_with(
+                r#""window":{"checkpoint":null,"since":"2026-01-05T02:00:00Z","journal":[]}}"#
+            ),
+            "{json}"
+        );
+        assert_eq!(Card::from_json(&json).expect("loads"), idle);
+        // A late event still lands in its place; the checkpoint is whole again.
+        let late = idle
+            .apply(
+                &p,
+                at("2026-01-19T00:00:00+08:00"),
+                &Event::Charge { amount: 1500 },
+            )
+            .expect("late charge");
+        assert_eq!(
+            late.card.hold_since(Hold::Arrears),
+            Some(at("2026-01-19T00:00:00+08:00"))
+        );
+        assert!(
+            late.card
+                .window
+                .as_deref()
+                .is_some_and(|w| w.checkpoint.is_some())
+        );
+        // Crossing a scheduled change makes the checkpoint whole before it happens.
+        let over = c
+            .apply(
+                &p,
+                at("2026-01-10T00:00:00+08:00"),
+                &Event::Usage {
+                    bytes: 200 << 20,
+                    imei: None,
+                    region: None,
+                },
+            )
+            .expect("usage")
+            .card
+            .advance(&p, at("2026-01-20T00:00:00+08:00"))
+            .expect("advance")
+            .card;
+        assert!(over.window.as_deref().is_some_and(|w| w.since.is_some()));
+        let next_month = over
+            .advance(&p, at("2026-02-01T12:00:00+08:00"))
+            .expect("over_quota lifts on 1 February")
+            .card;
+        let w = next_month.window.as_deref().expect("a window");
+        assert!(w.checkpoint.is_some() && w.since.is_none());
+        let late = next_month
+            .apply(
+                &p,
+                at("2026-01-31T23:00:00+08:00"),
+                &Event::TopUp { bytes: 200 << 20 },
+            )
+            .expect("late top-up");
+        let lifted: Vec<_> = late
+            .changes
+            .iter()
+            .filter(|c| {
+                c.effect
+                    == Effect::HoldLifted {
+                        hold: Hold::OverQuota,
+                    }
+            })
+            .map(|c| c.at)
+            .collect();
+        assert_eq!(lifted, [at("2026-01-31T23:00:00+08:00")]);
+        assert_eq!(late.withdrawn.len(), 2, "{:?}", late.withdrawn);
     }
 }
