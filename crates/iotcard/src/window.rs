@@ -134,12 +134,12 @@ pub(crate) struct Window {
 
 impl Window {
     /// A window that takes late events from `checkpoint` on.
-    fn from(checkpoint: Card) -> Box<Window> {
-        Box::new(Window {
+    fn from(checkpoint: Card) -> Window {
+        Window {
             checkpoint: Some(Box::new(checkpoint)),
             since: None,
             journal: Vec::new(),
-        })
+        }
     }
 
     /// Whether the window can replay (it has a checkpoint, whole or `since`).
@@ -147,13 +147,10 @@ impl Window {
         self.checkpoint.is_some() || self.since.is_some()
     }
 
-    /// The checkpoint's clock.
-    fn checkpoint_clock(&self) -> Option<Option<Instant>> {
-        match (&self.checkpoint, self.since) {
-            (_, Some(t)) => Some(Some(t)),
-            (Some(cp), None) => Some(cp.clock),
-            (None, None) => None,
-        }
+    /// The checkpoint's clock (None: before any instant, or no checkpoint).
+    fn checkpoint_clock(&self) -> Option<Instant> {
+        self.since
+            .or_else(|| self.checkpoint.as_ref().and_then(|c| c.clock))
     }
 
     /// Makes a `since` checkpoint whole: `facts` (the card's, or the card's
@@ -185,11 +182,11 @@ fn window_start(clock: Instant, hours: u32) -> Option<Instant> {
 /// The earliest instant an event is accepted at (R12.2): the clock, or under a
 /// late window the later of its start and the checkpoint's clock.
 fn earliest(card: &Card, clock: Instant, hours: u32) -> Option<Instant> {
-    let checkpoint = card.window.as_ref().and_then(|w| w.checkpoint_clock());
-    match checkpoint {
-        Some(cp_clock) if hours > 0 => {
+    let window = card.window.as_deref().filter(|w| w.replayable());
+    match window {
+        Some(w) if hours > 0 => {
             let start = window_start(clock, hours);
-            match (start, cp_clock) {
+            match (start, w.checkpoint_clock()) {
                 (Some(s), Some(c)) => Some(s.max(c)),
                 (s, c) => s.or(c),
             }
@@ -302,7 +299,7 @@ fn in_order(
                 w
             }
             // No window yet (or only ids kept under W = 0): it starts here.
-            _ => Window::from(before),
+            _ => Box::new(Window::from(before)),
         };
         w.journal.push(entry());
         Some(w)
@@ -421,7 +418,7 @@ pub(crate) fn advance(
     card.window = match window {
         Some(w) if w.replayable() || p.late_window_hours == 0 => Some(w),
         // No window yet (or only ids kept under W = 0): it starts here.
-        _ => Some(Window::from(before)),
+        _ => Some(Box::new(Window::from(before))),
     };
     prune(card, p);
     Ok(())
