@@ -33,8 +33,35 @@ impl Rng {
         lo + self.next() % (hi - lo)
     }
 
-    fn days(&mut self, lo: u64, hi: u64) -> chrono::TimeDelta {
-        chrono::TimeDelta::seconds((self.range(lo * 86_400, hi * 86_400)) as i64)
+    fn days(&mut self, lo: u64, hi: u64) -> Secs {
+        Secs(self.range(lo * 86_400, hi * 86_400) as i64)
+    }
+}
+
+/// A number of seconds to add to or take from an instant (saturating at the
+/// supported range; the fleets are built around today).
+#[derive(Clone, Copy, Debug)]
+struct Secs(i64);
+
+impl std::ops::Add<Secs> for Instant {
+    type Output = Instant;
+
+    fn add(self, d: Secs) -> Instant {
+        self.checked_add_seconds(d.0).unwrap_or(Instant::MAX)
+    }
+}
+
+impl std::ops::Sub<Secs> for Instant {
+    type Output = Instant;
+
+    fn sub(self, d: Secs) -> Instant {
+        self.checked_add_seconds(-d.0).unwrap_or(Instant::MIN)
+    }
+}
+
+impl std::ops::AddAssign<Secs> for Instant {
+    fn add_assign(&mut self, d: Secs) {
+        *self = *self + d;
     }
 }
 
@@ -122,6 +149,18 @@ impl Builder<'_> {
 /// The plan window for a story: plans start 1 to 36 months back and end 2 to 36
 /// months ahead, except for the stories about expiry and dormancy.
 fn window(story: Story, rng: &mut Rng, at: Instant) -> Option<(Instant, Instant)> {
+    let (start, end) = window_chrono(story, rng, at)?;
+    Some((Instant::try_from(start).ok()?, Instant::try_from(end).ok()?))
+}
+
+/// [`window`] in chrono's calendar arithmetic.
+fn window_chrono(
+    story: Story,
+    rng: &mut Rng,
+    at: Instant,
+) -> Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> {
+    let at = chrono::DateTime::<chrono::Utc>::from(at);
+    let days = |rng: &mut Rng, lo, hi| chrono::TimeDelta::seconds(rng.days(lo, hi).0);
     let months = |n: u64| chrono::Months::new(u32::try_from(n).unwrap_or(0));
     let this_month =
         at.checked_sub_days(chrono::Days::new(u64::from(chrono::Datelike::day(&at)) - 1))?;
@@ -130,11 +169,11 @@ fn window(story: Story, rng: &mut Rng, at: Instant) -> Option<(Instant, Instant)
     let ahead = back + rng.range(2, 37);
     Some(match story {
         Story::Expired | Story::ManualAndExpired => {
-            let end = at - rng.days(2, 60);
+            let end = at - days(rng, 2, 60);
             (end.checked_sub_months(months(12))?, end)
         }
         Story::RetentionEnded => {
-            let end = at - rng.days(130, 300);
+            let end = at - days(rng, 130, 300);
             (end.checked_sub_months(months(12))?, end)
         }
         Story::Dormant => {

@@ -91,13 +91,18 @@ compile test_api "$CC" "${cflags[@]}" "$here/tests/test_api.c" -o "$work/test_ap
 compile test_api_cpp "$CXX" "${cxxflags[@]}" "$here/tests/test_api.c" -x none -o "$work/test_api_cpp" "${static[@]}"
 compile test_scenarios "$CC" "${cflags[@]}" "$here/tests/test_scenarios.c" -o "$work/test_scenarios" "${dynamic[@]}"
 compile test_threads "$CC" "${cflags[@]}" "$here/tests/test_threads.c" -o "$work/test_threads" "${dynamic[@]}" -pthread
+#    A program built against version 1 of iotcard_assessment (a frozen copy of
+#    the struct in the test), run against this library.
+compile test_old_abi "$CC" "${cflags[@]}" "$here/tests/test_old_abi.c" -o "$work/test_old_abi" "${dynamic[@]}"
 compile billing "$CC" "${cflags[@]}" "$here/examples/billing.c" -o "$work/billing" "${dynamic[@]}"
+compile first_card "$CC" "${cflags[@]}" "$here/examples/first_card.c" -o "$work/first_card" "${dynamic[@]}"
 #    The same C tests with the sanitizers compiled in (the Rust library is the
 #    normal build: its allocations go through the sanitizers' malloc, so a
 #    double or foreign free of a library string or handle is caught).
 asan=(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
 compile test_api_asan "$CC" "${cflags[@]}" "${asan[@]}" "$here/tests/test_api.c" -o "$work/test_api_asan" "${dynamic[@]}" -pthread
 compile test_scenarios_asan "$CC" "${cflags[@]}" "${asan[@]}" "$here/tests/test_scenarios.c" -o "$work/test_scenarios_asan" "${dynamic[@]}"
+compile test_old_abi_asan "$CC" "${cflags[@]}" "${asan[@]}" "$here/tests/test_old_abi.c" -o "$work/test_old_abi_asan" "${dynamic[@]}"
 compile test_threads_asan "$CC" "${cflags[@]}" "${asan[@]}" "$here/tests/test_threads.c" -o "$work/test_threads_asan" "${dynamic[@]}" -pthread
 compile test_threads_tsan "$CC" "${cflags[@]}" -fsanitize=thread "$here/tests/test_threads.c" -o "$work/test_threads_tsan" "${dynamic[@]}" -pthread
 
@@ -136,6 +141,7 @@ else
     fail "test_scenarios: no scenario files in tests/scenarios"
 fi
 run test_threads
+run test_old_abi
 
 # 5. Sanitizers: AddressSanitizer (with LeakSanitizer) and UndefinedBehavior-
 #    Sanitizer stop at the first error; ThreadSanitizer sees the C side (the
@@ -149,7 +155,7 @@ no_aslr=()
 if command -v setarch >/dev/null 2>&1 && setarch "$(uname -m)" -R true 2>/dev/null; then
     no_aslr=(setarch "$(uname -m)" -R)
 fi
-for name in test_api_asan test_scenarios_asan test_threads_asan test_threads_tsan; do
+for name in test_api_asan test_scenarios_asan test_old_abi_asan test_threads_asan test_threads_tsan; do
     if [[ ! -x "$work/$name" ]]; then
         fail "$name: not built"
     elif [[ "$name" == test_scenarios_asan ]]; then
@@ -164,7 +170,7 @@ if [[ -x "$work/test_threads" ]]; then
     run_as test_threads_helgrind valgrind -q --tool=helgrind --error-exitcode=1 "$work/test_threads"
 fi
 
-# 6. The example, two days in a row (the second loads the first's states), under
+# 6. The billing example, two days in a row (the second loads the first's states), under
 #    valgrind, compared with the expected output.
 data="$here/examples/data"
 example_day() {
@@ -181,6 +187,22 @@ example_day() {
 }
 example_day 2026-01-05 cards.jsonl "$work/states-1.jsonl"
 example_day 2026-02-01 "$work/states-1.jsonl" "$work/states-2.jsonl"
+
+# 7. The README's first program is examples/first_card.c, word for word, and
+#    prints what the README says, under valgrind.
+readme_code="$(awk '/^<!-- examples\/first_card.c -->$/ {on = 1; next} on && /^```c$/ {inside = 1; next} inside && /^```$/ {exit} inside' "$here/README.md")"
+if [[ -n "$readme_code" && "$readme_code" == "$(cat "$here/examples/first_card.c")" ]]; then
+    pass "README's first program is examples/first_card.c"
+else
+    fail "README's first program is examples/first_card.c"
+fi
+if [[ -x "$work/first_card" ]] && "${vg[@]}" "$work/first_card" >"$work/first_card.out" 2>&1 &&
+    diff -u "$data/expected-first-card.txt" "$work/first_card.out"; then
+    pass "example first_card"
+else
+    cat "$work/first_card.out" 2>/dev/null || true
+    fail "example first_card"
+fi
 
 echo "$passed passed, $failed failed"
 [[ "$failed" -eq 0 ]]

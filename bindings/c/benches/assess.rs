@@ -17,9 +17,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use iotcard::Assessor;
 use iotcard::{Card, Event, NewCard, Policy, parse_instant};
 use iotcard_ffi::{
-    iotcard_assess_batch, iotcard_assessment, iotcard_card, iotcard_card_advance,
-    iotcard_card_apply, iotcard_card_assess, iotcard_card_free, iotcard_card_new, iotcard_policy,
-    iotcard_policy_free, iotcard_policy_from_json, iotcard_result,
+    IOTCARD_ASSESSMENT_SIZE_V2, iotcard_assess_batch, iotcard_assessment, iotcard_card,
+    iotcard_card_advance, iotcard_card_apply, iotcard_card_assess, iotcard_card_free,
+    iotcard_card_new, iotcard_policy, iotcard_policy_free, iotcard_policy_from_json,
+    iotcard_result,
 };
 
 const CARD: &str = r#"{"iccid": "89860012345678901238", "msisdn": "1440012345678",
@@ -53,6 +54,15 @@ type AssessFn = unsafe extern "C" fn(
     *mut iotcard_assessment,
 ) -> iotcard_result;
 
+/// An assessment to fill: zero, with `size` set (`IOTCARD_ASSESSMENT_INIT`).
+fn blank() -> iotcard_assessment {
+    // SAFETY: every field is an integer, a bool or an array of them (all-zero is
+    // valid), and `iotcard_result` 0 is `Ok`.
+    let mut a: iotcard_assessment = unsafe { std::mem::zeroed() };
+    a.size = IOTCARD_ASSESSMENT_SIZE_V2;
+    a
+}
+
 fn native_card(policy: &Policy) -> Card {
     let mut card = Card::new(&NewCard::from_json(CARD).unwrap()).unwrap();
     for (at, event) in EVENTS {
@@ -84,7 +94,7 @@ fn bench(c: &mut Criterion) {
             iotcard_result::Ok
         );
         for (at, event) in EVENTS {
-            let at_ms = parse_instant("at", at).unwrap().timestamp_millis();
+            let at_ms = parse_instant("at", at).unwrap().unix_millis();
             let mut replacement: *mut iotcard_card = std::ptr::null_mut();
             assert_eq!(
                 iotcard_card_apply(
@@ -100,9 +110,9 @@ fn bench(c: &mut Criterion) {
             );
         }
     }
-    let at_ms = at.timestamp_millis();
+    let at_ms = at.unix_millis();
     let assess: AssessFn = black_box(iotcard_card_assess);
-    let mut out = std::mem::MaybeUninit::<iotcard_assessment>::uninit();
+    let mut out = blank();
 
     let mut group = c.benchmark_group("assess one card");
     group.bench_function("native Card::assess", |b| {
@@ -111,7 +121,7 @@ fn bench(c: &mut Criterion) {
     // What the conversion of the C API's Unix milliseconds costs by itself.
     group.bench_function("native Card::assess, instant from Unix ms", |b| {
         b.iter(|| {
-            let at = iotcard::Instant::from_timestamp_millis(black_box(at_ms)).unwrap();
+            let at = iotcard::Instant::from_unix_millis(black_box(at_ms)).unwrap();
             black_box(card.assess(black_box(&policy), at)).unwrap()
         });
     });
@@ -123,7 +133,7 @@ fn bench(c: &mut Criterion) {
                     black_box(c_card),
                     black_box(c_policy),
                     black_box(at_ms),
-                    out.as_mut_ptr(),
+                    &raw mut out,
                 )
             };
             assert_eq!(r, iotcard_result::Ok);
@@ -162,7 +172,7 @@ fn c_card_from_log(
             let r = iotcard_card_apply(
                 card,
                 policy,
-                t.at.timestamp_millis(),
+                t.at.unix_millis(),
                 event.as_ptr().cast(),
                 event.len(),
                 &raw mut replacement,
@@ -212,15 +222,15 @@ fn bench_fleet(c: &mut Criterion) {
             let card = c_card_from_log(e, c_policy);
             // SAFETY: a live handle and policy; no change list asked for.
             let r = unsafe {
-                iotcard_card_advance(card, c_policy, at.timestamp_millis(), std::ptr::null_mut())
+                iotcard_card_advance(card, c_policy, at.unix_millis(), std::ptr::null_mut())
             };
             assert_eq!(r, iotcard_result::Ok);
             card
         })
         .collect();
     let c_const: Vec<*const iotcard_card> = c_cards.iter().map(|&p| p.cast_const()).collect();
-    let at_ms = at.timestamp_millis();
-    let mut out: Vec<iotcard_assessment> = Vec::with_capacity(c_cards.len());
+    let at_ms = at.unix_millis();
+    let mut out: Vec<iotcard_assessment> = vec![blank(); c_cards.len()];
     let assess: AssessFn = black_box(iotcard_card_assess);
 
     let mut group = c.benchmark_group("assess fleet");
@@ -241,11 +251,11 @@ fn bench_fleet(c: &mut Criterion) {
         });
     });
     group.bench_function("C iotcard_card_assess per card", |b| {
-        let mut one = std::mem::MaybeUninit::<iotcard_assessment>::uninit();
+        let mut one = blank();
         b.iter(|| {
             for &card in &c_const {
                 // SAFETY: live handles and a valid out pointer.
-                let r = unsafe { assess(card, c_policy, black_box(at_ms), one.as_mut_ptr()) };
+                let r = unsafe { assess(card, c_policy, black_box(at_ms), &raw mut one) };
                 assert_eq!(r, iotcard_result::Ok);
                 black_box(&one);
             }
@@ -261,6 +271,7 @@ fn bench_fleet(c: &mut Criterion) {
                     c_const.len(),
                     black_box(at_ms),
                     out.as_mut_ptr(),
+                    size_of::<iotcard_assessment>(),
                 )
             };
             assert_eq!(r, iotcard_result::Ok);

@@ -41,7 +41,7 @@ int main(int argc, char **argv) {
     iotcard_policy *policy = NULL;
     iotcard_card *card = NULL;
     iotcard_card *replacement = NULL;
-    iotcard_assessment a;
+    iotcard_assessment a = IOTCARD_ASSESSMENT_INIT;
     int64_t at = 0;
     uint64_t sink = 0;
     double t0, t1;

@@ -304,8 +304,9 @@ static int report(const fleet *f, const iotcard_policy *policy, const char *end_
     for (i = 0; i < f->n; i++) {
         cards[i] = f->items[i].card;
     }
-    /* One call for the whole fleet; each entry has its own result. */
-    r = iotcard_assess_batch(policy, cards, f->n, end_ms, out);
+    /* One call for the whole fleet; each entry has its own result. The stride is
+     * this program's sizeof: the entries need no initialising. */
+    r = iotcard_assess_batch(policy, cards, f->n, end_ms, out, sizeof *out);
     if (r != IOTCARD_RESULT_OK) {
         print_failure("assess", r);
     }

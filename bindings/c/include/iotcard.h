@@ -8,6 +8,8 @@
  * the field and value. Strings in are pointer + length (UTF-8, no NUL needed);
  * strings out are NUL-terminated, either freed with iotcard_string_free() or
  * copied into a caller buffer. Instants are int64_t Unix milliseconds.
+ * iotcard_assessment starts with its size: initialise it with
+ * IOTCARD_ASSESSMENT_INIT, and the library writes only the fields that fit.
  *
  * Thread safety: a policy is read-only once created and may be shared by any
  * number of threads. A card is not shared: calls taking `iotcard_card *`
@@ -29,6 +31,21 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+/**
+ * Initialises an iotcard_assessment for iotcard_card_assess: `size` set to this
+ * header's sizeof(iotcard_assessment), every other field zero.
+ *
+ *     iotcard_assessment a = IOTCARD_ASSESSMENT_INIT;
+ *
+ * The size is the program's, taken when it is compiled: a program built
+ * against an older header gets the fields it knows from a newer library, and
+ * nothing is written past its struct (see iotcard_assessment).
+ */
+#ifdef __cplusplus
+#define IOTCARD_ASSESSMENT_INIT ([] { iotcard_assessment a_{}; a_.size = static_cast<uint32_t>(sizeof a_); return a_; }())
+#else
+#define IOTCARD_ASSESSMENT_INIT { .size = (uint32_t)sizeof(iotcard_assessment) }
+#endif
 /** The version of the library this header was generated for (Cargo.toml). */
 #define IOTCARD_VERSION "0.1.0"
 /** Major version. */
@@ -37,6 +54,18 @@
 #define IOTCARD_VERSION_MINOR 1
 /** Patch version. */
 #define IOTCARD_VERSION_PATCH 0
+
+/**
+ * The size of version 1 of `iotcard_assessment` (`size` to `remedies`): the
+ * smallest `size` the library accepts.
+ */
+#define IOTCARD_ASSESSMENT_SIZE_V1 256
+
+/**
+ * The size of version 2 of `iotcard_assessment` (adds `at_ms`): this header's
+ * `sizeof(iotcard_assessment)`.
+ */
+#define IOTCARD_ASSESSMENT_SIZE_V2 264
 
 /**
  * Status `inventory`: never activated (`iotcard_assessment.status`).
@@ -69,10 +98,33 @@
 #define IOTCARD_STATUS_REPLACED 5
 
 /**
- * The number of holds: the length of the per-hold arrays of
- * `iotcard_assessment`, whose index `i` is the hold with bit `1 << i`.
+ * The first instant of the supported range, Unix ms: 1900-01-01T00:00:00Z
+ * (`iotcard::Instant::MIN`). Every `*_ms` argument and every instant in JSON
+ * must be within `IOTCARD_INSTANT_MIN_MS ..= IOTCARD_INSTANT_MAX_MS`; anything
+ * else is `IOTCARD_RESULT_INVALID_INPUT`, naming the argument.
+ */
+#define IOTCARD_INSTANT_MIN_MS -2208988800000
+
+/**
+ * The last instant of the supported range, Unix ms: 9898-12-31T23:59:59.999Z
+ * (`iotcard::Instant::MAX`, rounded down to the millisecond).
+ */
+#define IOTCARD_INSTANT_MAX_MS 250215091199999
+
+/**
+ * The number of holds this library knows (`IOTCARD_HOLD_*`, bits `0` to
+ * `IOTCARD_HOLD_COUNT - 1`). It grows when a hold is added; the per-hold arrays
+ * of `iotcard_assessment` do not (their length is `IOTCARD_HOLD_CAPACITY`).
  */
 #define IOTCARD_HOLD_COUNT 9
+
+/**
+ * The length of the per-hold arrays of `iotcard_assessment`
+ * (`hold_since_ms`, `remedies`), whose index `i` is the hold with bit `1 << i`:
+ * one entry per bit of the 16-bit hold set, so that a new hold does not move
+ * any field of the struct. Entries past `IOTCARD_HOLD_COUNT` are never on.
+ */
+#define IOTCARD_HOLD_CAPACITY 16
 
 /**
  * Hold bit `manual` (R1.2): manual suspension; every service.
@@ -417,6 +469,18 @@ typedef uint32_t iotcard_result;
 typedef struct iotcard_card iotcard_card;
 
 /**
+ * An event (`docs/json.md` "Events"), checked when made.
+ *
+ * Made by the typed constructors of the everyday events
+ * (`iotcard_event_charge`, `iotcard_event_payment`, `iotcard_event_usage`,
+ * `iotcard_event_top_up`) or by `iotcard_event_from_json` (any event), applied
+ * with `iotcard_card_apply_event`, freed with `iotcard_event_free`.
+ *
+ * Thread safety: an event is read-only once made; share it freely.
+ */
+typedef struct iotcard_event iotcard_event;
+
+/**
  * A policy: the operator's settings for every rule (`docs/json.md` "Policy").
  *
  * Created by `iotcard_policy_from_json`, freed by `iotcard_policy_free`.
@@ -433,9 +497,28 @@ typedef struct iotcard_policy iotcard_policy;
  * `IOTCARD_CALL_CAUSE_*` and `IOTCARD_CONDITION_*` constants.
  *
  * Filled by `iotcard_card_assess` and `iotcard_assess_batch`. When `result` is
- * not `IOTCARD_RESULT_OK` (a failed card of a batch), every other field is zero.
+ * not `IOTCARD_RESULT_OK` (a failed card of a batch), every other field but
+ * `size` is zero.
+ *
+ * The struct grows at its end from one version of the library to the next.
+ * Set `size` to `sizeof(iotcard_assessment)` before the call; the library then
+ * writes only the fields that fit in `size` (a program built against an older
+ * header gets the fields it knows and nothing past its struct) and sets `size`
+ * to the bytes it filled (smaller than yours when the library is older than
+ * your header: the fields past it were not written). Declare it with
+ * `iotcard_assessment a = IOTCARD_ASSESSMENT_INIT;` (C) or set `a.size` by hand.
+ *
+ * | version | size | adds |
+ * |---|---|---|
+ * | 1 | `IOTCARD_ASSESSMENT_SIZE_V1` | `size` to `remedies` |
+ * | 2 | `IOTCARD_ASSESSMENT_SIZE_V2` | `at_ms` |
  */
 typedef struct iotcard_assessment {
+    /**
+     * The caller's `sizeof(iotcard_assessment)`, set before the call (see
+     * `IOTCARD_ASSESSMENT_INIT`); on success, the bytes the library filled.
+     */
+    uint32_t size;
     /**
      * `IOTCARD_RESULT_OK`, or why this card could not be assessed (batch).
      */
@@ -468,7 +551,8 @@ typedef struct iotcard_assessment {
     uint8_t manual_suspend_unmet;
     /**
      * Whether the card needs attention: not `active` or `inventory`, an overage
-     * charge, or a refund that may be requested.
+     * charge, or a refund that may be requested; never for a terminal card
+     * (`cancelled`, `replaced`: it needs nothing).
      */
     bool needs_action;
     /**
@@ -541,12 +625,18 @@ typedef struct iotcard_assessment {
      * When each hold went on: index `i` is the hold with bit `1 << i` (0 for
      * holds that are not on).
      */
-    int64_t hold_since_ms[IOTCARD_HOLD_COUNT];
+    int64_t hold_since_ms[IOTCARD_HOLD_CAPACITY];
     /**
      * R11: the remedy for each hold, an `IOTCARD_REMEDY_*` value; index `i` is
      * the hold with bit `1 << i` (`IOTCARD_REMEDY_NONE` for holds that are not on).
+     * The last field of version 1 (`IOTCARD_ASSESSMENT_SIZE_V1`).
      */
-    uint8_t remedies[IOTCARD_HOLD_COUNT];
+    uint8_t remedies[IOTCARD_HOLD_CAPACITY];
+    /**
+     * Version 2 (`IOTCARD_ASSESSMENT_SIZE_V2`): the instant assessed, Unix
+     * milliseconds (the assessment JSON's `at`).
+     */
+    int64_t at_ms;
 } iotcard_assessment;
 
 #ifdef __cplusplus
@@ -730,11 +820,125 @@ iotcard_result iotcard_card_msisdn(const struct iotcard_card *card,
                                    size_t *out_n);
 
 /**
+ * R3.1: a charge posted to the account, `amount` in minor units (fen), > 0:
+ * the event `{"type": "charge", "amount": ...}`.
+ *
+ * On success `*out` is a new event, to apply with `iotcard_card_apply_event`
+ * and free with `iotcard_event_free`.
+ *
+ * # Errors
+ * `IOTCARD_RESULT_INVALID_INPUT` naming `event.amount` when it is not > 0;
+ * `IOTCARD_RESULT_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * `out` must be valid for a write.
+ */
+iotcard_result iotcard_event_charge(int64_t amount, struct iotcard_event **out);
+
+/**
+ * R3.2, R3.3: a payment, `amount` in minor units (fen), > 0: the event
+ * `{"type": "payment", "amount": ...}`.
+ *
+ * On success `*out` is a new event, to free with `iotcard_event_free`.
+ *
+ * # Errors
+ * `IOTCARD_RESULT_INVALID_INPUT` naming `event.amount` when it is not > 0;
+ * `IOTCARD_RESULT_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * `out` must be valid for a write.
+ */
+iotcard_result iotcard_event_payment(int64_t amount, struct iotcard_event **out);
+
+/**
+ * R2, R5.2, R7.2: traffic reported by the operator, `bytes` used, with the
+ * device (`imei`, 15 digits) and the province (`region`, a two-digit GB/T 2260
+ * code) it came from when known: the event `{"type": "usage", "bytes": ...,
+ * "imei": ..., "region": ...}`. `imei` and `region` are NUL-terminated
+ * strings, or NULL when not known.
+ *
+ * On success `*out` is a new event, to free with `iotcard_event_free`.
+ *
+ * # Errors
+ * `IOTCARD_RESULT_INVALID_INPUT` naming `event.imei` (not 15 digits, a wrong
+ * Luhn check digit) or `event.region` (not a province code);
+ * `IOTCARD_RESULT_INVALID_UTF8`; `IOTCARD_RESULT_NULL_ARGUMENT` (`out`).
+ *
+ * # Safety
+ * `imei` and `region` must each be NULL or a NUL-terminated string; `out`
+ * must be valid for a write.
+ */
+iotcard_result iotcard_event_usage(uint64_t bytes,
+                                   const char *imei,
+                                   const char *region,
+                                   struct iotcard_event **out);
+
+/**
+ * R2.4: a data package, `bytes` (> 0) of extra quota for the current quota
+ * period: the event `{"type": "top_up", "bytes": ...}`.
+ *
+ * On success `*out` is a new event, to free with `iotcard_event_free`.
+ *
+ * # Errors
+ * `IOTCARD_RESULT_INVALID_INPUT` naming `event.bytes` when it is 0;
+ * `IOTCARD_RESULT_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * `out` must be valid for a write.
+ */
+iotcard_result iotcard_event_top_up(uint64_t bytes, struct iotcard_event **out);
+
+/**
+ * Any event, from the event JSON of `docs/json.md` (`{"type": "cancel"}`), as
+ * `iotcard_card_apply` reads it.
+ *
+ * On success `*out` is a new event, to free with `iotcard_event_free`.
+ *
+ * # Errors
+ * `IOTCARD_RESULT_INVALID_INPUT` naming the field (malformed JSON, unknown
+ * type or field, bad value); `IOTCARD_RESULT_NULL_ARGUMENT`;
+ * `IOTCARD_RESULT_INVALID_UTF8`.
+ *
+ * # Safety
+ * `json` must be valid for reads of `json_len` bytes; `out` must be valid for a
+ * write.
+ */
+iotcard_result iotcard_event_from_json(const char *json,
+                                       size_t json_len,
+                                       struct iotcard_event **out);
+
+/**
+ * The event as JSON (`{"type": "charge", "amount": 1500}`), for a log.
+ *
+ * On success `*out` is a NUL-terminated string, to free with
+ * `iotcard_string_free`.
+ *
+ * # Errors
+ * `IOTCARD_RESULT_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * `event` must be a live event; `out` must be valid for a write.
+ */
+iotcard_result iotcard_event_to_json(const struct iotcard_event *event, char **out);
+
+/**
+ * Frees an event. NULL is ignored (safe to call). Not idempotent: freeing the
+ * same event twice is undefined behaviour, so set the pointer to NULL after.
+ *
+ * # Safety
+ * `event` must be NULL or an event from this library that is not yet freed
+ * and that no other thread is using; it must not be used afterwards.
+ */
+void iotcard_event_free(struct iotcard_event *event);
+
+/**
  * Applies an event, given as the event JSON of `docs/json.md`
  * (`{"type": "charge", "amount": 1500}`, optionally with an `"id"`, R12.5), at
  * `at_ms` (Unix milliseconds) under `policy`: the card first advances to
  * `at_ms` (every scheduled change due by then), then the event applies.
- * `iotcard_card_apply_ex` with `withdrawn_out` and `duplicate_out` NULL.
+ * `iotcard_card_apply_ex` with `withdrawn_out` and `duplicate_out` NULL;
+ * `iotcard_card_apply_event` does the same with an event handle (from
+ * `iotcard_event_charge` and the other constructors).
  *
  * On success the card is changed in place, and:
  * - `*replacement_out` is the new card of a `replace` event (the old one is
@@ -797,6 +1001,28 @@ iotcard_result iotcard_card_apply_ex(struct iotcard_card *card,
                                      char **changes_out,
                                      char **withdrawn_out,
                                      bool *duplicate_out);
+
+/**
+ * Applies an event handle (from `iotcard_event_charge`, `iotcard_event_payment`,
+ * `iotcard_event_usage`, `iotcard_event_top_up` or `iotcard_event_from_json`)
+ * at `at_ms` under `policy`, exactly as `iotcard_card_apply` applies the same
+ * event as JSON. The event is only read: apply it to any number of cards,
+ * then free it with `iotcard_event_free`.
+ *
+ * # Errors
+ * As `iotcard_card_apply` (the event itself was checked when it was made).
+ *
+ * # Safety
+ * `card` must be a live card that no other thread is using; `policy` a live
+ * policy; `event` a live event; `replacement_out` valid for a write;
+ * `changes_out` NULL or valid for a write.
+ */
+iotcard_result iotcard_card_apply_event(struct iotcard_card *card,
+                                        const struct iotcard_policy *policy,
+                                        int64_t at_ms,
+                                        const struct iotcard_event *event,
+                                        struct iotcard_card **replacement_out,
+                                        char **changes_out);
 
 /**
  * Advances the card to `to_ms` (Unix milliseconds) under `policy`, applying
@@ -864,16 +1090,20 @@ iotcard_result iotcard_instant_parse(const char *text, size_t text_len, int64_t 
  * without allocating. Scheduled changes due by `at_ms` are taken into account;
  * the card itself is not changed.
  *
- * On success `*out` is filled (its `result` is `IOTCARD_RESULT_OK`); on failure
- * `*out` is not written.
+ * `out->size` must be set before the call (`IOTCARD_ASSESSMENT_INIT`): the
+ * library writes only the fields that fit in it, and sets it to the bytes it
+ * filled. On success `*out` is filled (its `result` is `IOTCARD_RESULT_OK`);
+ * on failure `*out` is not written.
  *
  * # Errors
  * `IOTCARD_RESULT_OUT_OF_ORDER` (`at_ms` earlier than the card's last
- * instant), `IOTCARD_RESULT_INVALID_INPUT` (`at_ms` out of range, an overflow);
+ * instant), `IOTCARD_RESULT_INVALID_INPUT` (`out.size` smaller than
+ * `IOTCARD_ASSESSMENT_SIZE_V1`, `at_ms` out of range, an overflow);
  * `IOTCARD_RESULT_NULL_ARGUMENT`.
  *
  * # Safety
- * `card` must be a live card; `policy` a live policy; `out` valid for a write.
+ * `card` must be a live card; `policy` a live policy; `out` valid for reads of
+ * its `size` field and for writes of `out->size` bytes.
  */
 iotcard_result iotcard_card_assess(const struct iotcard_card *card,
                                    const struct iotcard_policy *policy,
@@ -886,6 +1116,12 @@ iotcard_result iotcard_card_assess(const struct iotcard_card *card,
  * assessed (a NULL entry, a card whose clock is after `at_ms`) does not stop
  * the others.
  *
+ * `out_size` is the size of one element of `out` as the caller compiled it:
+ * pass `sizeof out[0]` (or `sizeof(iotcard_assessment)`). The library walks
+ * `out` with that stride, writes in each element only the fields that fit in
+ * it, and sets each element's `size` to the bytes it filled (the elements'
+ * own `size` is not read: they need no initialising).
+ *
  * Returns `IOTCARD_RESULT_OK` when every card was assessed; otherwise the
  * result of the first card that failed (and the last error message names its
  * index), with every entry of `out` written all the same. `cards` and `out` may
@@ -894,19 +1130,22 @@ iotcard_result iotcard_card_assess(const struct iotcard_card *card,
  * # Errors
  * Per card, as `iotcard_card_assess`; `IOTCARD_RESULT_NULL_ARGUMENT` for
  * `policy`, `cards` or `out` (then nothing is written);
- * `IOTCARD_RESULT_INVALID_INPUT` for `at_ms` out of range, `n` too large for
- * an array, or a policy out of range (then nothing is written).
+ * `IOTCARD_RESULT_INVALID_INPUT` for `out_size` smaller than
+ * `IOTCARD_ASSESSMENT_SIZE_V1` or not a multiple of 8, `at_ms` out of range,
+ * `n` too large for an array, or a policy out of range (then nothing is
+ * written).
  *
  * # Safety
  * `policy` must be a live policy; `cards` valid for reads of `n` pointers, each
- * NULL or a live card; `out` valid for writes of `n` structs and not
- * overlapping `cards`.
+ * NULL or a live card; `out` valid for writes of `n * out_size` bytes, aligned
+ * for the struct and not overlapping `cards`.
  */
 iotcard_result iotcard_assess_batch(const struct iotcard_policy *policy,
                                     const struct iotcard_card *const *cards,
                                     size_t n,
                                     int64_t at_ms,
-                                    struct iotcard_assessment *out);
+                                    struct iotcard_assessment *out,
+                                    size_t out_size);
 
 /**
  * Frees a string returned by this library (`*_to_json`, `*_assess_json`, the

@@ -29,9 +29,24 @@ pub const IOTCARD_STATUS_CANCELLED: u8 = 4;
 /// Status `replaced` (terminal): a lost card swapped for a new one.
 pub const IOTCARD_STATUS_REPLACED: u8 = 5;
 
-/// The number of holds: the length of the per-hold arrays of
-/// `iotcard_assessment`, whose index `i` is the hold with bit `1 << i`.
+/// The first instant of the supported range, Unix ms: 1900-01-01T00:00:00Z
+/// (`iotcard::Instant::MIN`). Every `*_ms` argument and every instant in JSON
+/// must be within `IOTCARD_INSTANT_MIN_MS ..= IOTCARD_INSTANT_MAX_MS`; anything
+/// else is `IOTCARD_RESULT_INVALID_INPUT`, naming the argument.
+pub const IOTCARD_INSTANT_MIN_MS: i64 = -2_208_988_800_000;
+/// The last instant of the supported range, Unix ms: 9898-12-31T23:59:59.999Z
+/// (`iotcard::Instant::MAX`, rounded down to the millisecond).
+pub const IOTCARD_INSTANT_MAX_MS: i64 = 250_215_091_199_999;
+
+/// The number of holds this library knows (`IOTCARD_HOLD_*`, bits `0` to
+/// `IOTCARD_HOLD_COUNT - 1`). It grows when a hold is added; the per-hold arrays
+/// of `iotcard_assessment` do not (their length is `IOTCARD_HOLD_CAPACITY`).
 pub const IOTCARD_HOLD_COUNT: usize = 9;
+/// The length of the per-hold arrays of `iotcard_assessment`
+/// (`hold_since_ms`, `remedies`), whose index `i` is the hold with bit `1 << i`:
+/// one entry per bit of the 16-bit hold set, so that a new hold does not move
+/// any field of the struct. Entries past `IOTCARD_HOLD_COUNT` are never on.
+pub const IOTCARD_HOLD_CAPACITY: usize = 16;
 /// Hold bit `manual` (R1.2): manual suspension; every service.
 pub const IOTCARD_HOLD_MANUAL: u16 = 1 << 0;
 /// Hold bit `over_quota` (R2.2): data quota exceeded with auto-suspend; data only.
@@ -228,6 +243,8 @@ const _: () = {
     assert!(CALL_CAUSES.len() == CallCause::ALL.len());
     assert!(CONDITIONS.len() == Condition::ALL.len());
     assert!(Remedy::ALL.len() < IOTCARD_REMEDY_NONE as usize);
+    assert!(IOTCARD_HOLD_COUNT <= IOTCARD_HOLD_CAPACITY);
+    assert!(IOTCARD_HOLD_CAPACITY == u16::BITS as usize);
     let mut i = 0;
     while i < STATUSES.len() {
         assert!(STATUSES[i].0 as u8 == Status::ALL[i] as u8);
@@ -448,6 +465,15 @@ mod tests {
     fn s(p: *const c_char) -> Option<&'static str> {
         // SAFETY: the name functions return NULL or a static C string.
         (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_str().unwrap())
+    }
+
+    #[test]
+    fn the_instant_range_is_the_core_s() {
+        assert_eq!(IOTCARD_INSTANT_MIN_MS, iotcard::Instant::MIN.unix_millis());
+        assert_eq!(IOTCARD_INSTANT_MAX_MS, iotcard::Instant::MAX.unix_millis());
+        assert!(iotcard::Instant::from_unix_millis(IOTCARD_INSTANT_MAX_MS).is_some());
+        assert!(iotcard::Instant::from_unix_millis(IOTCARD_INSTANT_MAX_MS + 1).is_none());
+        assert!(iotcard::Instant::from_unix_millis(IOTCARD_INSTANT_MIN_MS - 1).is_none());
     }
 
     #[test]

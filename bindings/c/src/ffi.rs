@@ -2,7 +2,7 @@
 //! buffers, and instants as Unix milliseconds.
 
 use std::cell::Cell;
-use std::ffi::{CString, c_char};
+use std::ffi::{CStr, CString, c_char};
 
 use iotcard::Instant;
 
@@ -58,6 +58,11 @@ pub(crate) unsafe fn arg_str<'a>(
     }
     // SAFETY: non-NULL, `len` ≤ isize::MAX, and the caller's contract for the rest.
     let bytes = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len) };
+    utf8(bytes, name)
+}
+
+/// The bytes of argument `name` as UTF-8.
+fn utf8<'a>(bytes: &'a [u8], name: &str) -> Result<&'a str, Failure> {
     std::str::from_utf8(bytes).map_err(|e| Failure {
         result: iotcard_result::InvalidUtf8,
         message: format!(
@@ -66,6 +71,23 @@ pub(crate) unsafe fn arg_str<'a>(
             bytes[e.valid_up_to()]
         ),
     })
+}
+
+/// An optional UTF-8 string given NUL-terminated, NULL for none (the short
+/// identifiers of the typed event constructors).
+///
+/// # Safety
+/// When non-NULL, `p` must point to a NUL-terminated string valid for `'a`.
+pub(crate) unsafe fn arg_cstr_opt<'a>(
+    p: *const c_char,
+    name: &str,
+) -> Result<Option<&'a str>, Failure> {
+    if p.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: non-NULL; the caller's contract.
+    let bytes = unsafe { CStr::from_ptr(p) }.to_bytes();
+    utf8(bytes, name).map(Some)
 }
 
 thread_local! {
@@ -83,8 +105,7 @@ pub(crate) fn instant(ms: i64, name: &str) -> Result<Instant, Failure> {
     {
         return Ok(t);
     }
-    let t = Instant::from_timestamp_millis(ms)
-        .ok_or_else(|| Failure::invalid(name, ms, "outside the range of instants"))?;
+    let t = Instant::try_from_unix_millis(name, ms)?;
     LAST_INSTANT.set(Some((ms, t)));
     Ok(t)
 }
@@ -92,7 +113,7 @@ pub(crate) fn instant(ms: i64, name: &str) -> Result<Instant, Failure> {
 /// Unix milliseconds of an instant (sub-millisecond digits, which only a loaded
 /// state or an event's JSON can carry, are rounded down).
 pub(crate) fn millis(t: Instant) -> i64 {
-    t.timestamp_millis()
+    t.unix_millis()
 }
 
 /// A string handed to C, freed with `iotcard_string_free`.
@@ -204,7 +225,7 @@ mod tests {
         for ms in [0, 1_767_225_600_123, 0, -1, -1, i64::MAX, 1_767_225_600_123] {
             assert_eq!(
                 instant(ms, "at_ms").ok(),
-                iotcard::Instant::from_timestamp_millis(ms),
+                iotcard::Instant::from_unix_millis(ms),
                 "{ms}"
             );
         }

@@ -1,12 +1,15 @@
-//! The two opaque handles, their JSON way in and out, and the two operations that
+//! The opaque handles (policy, card, event), their JSON way in and out, the
+//! typed constructors of the everyday events, and the two operations that
 //! change a card: apply an event, advance to an instant.
 
 use std::ffi::c_char;
 use std::ptr;
 
-use iotcard::{Card, Event, NewCard, Policy};
+use iotcard::{Card, Error, Event, Imei, NewCard, Policy, Region};
 
-use crate::ffi::{arg_mut, arg_out, arg_ref, arg_str, c_string, copy_out, instant, millis};
+use crate::ffi::{
+    arg_cstr_opt, arg_mut, arg_out, arg_ref, arg_str, c_string, copy_out, instant, millis,
+};
 use crate::result::{Failure, guard, guard_value, iotcard_result};
 
 /// A policy: the operator's settings for every rule (`docs/json.md` "Policy").
@@ -32,6 +35,19 @@ pub struct iotcard_policy {
 #[derive(Debug)]
 pub struct iotcard_card {
     pub(crate) card: Card,
+}
+
+/// An event (`docs/json.md` "Events"), checked when made.
+///
+/// Made by the typed constructors of the everyday events
+/// (`iotcard_event_charge`, `iotcard_event_payment`, `iotcard_event_usage`,
+/// `iotcard_event_top_up`) or by `iotcard_event_from_json` (any event), applied
+/// with `iotcard_card_apply_event`, freed with `iotcard_event_free`.
+///
+/// Thread safety: an event is read-only once made; share it freely.
+#[derive(Debug)]
+pub struct iotcard_event {
+    pub(crate) event: Event,
 }
 
 fn new_card_handle(card: Card) -> *mut iotcard_card {
@@ -316,6 +332,196 @@ pub unsafe extern "C" fn iotcard_card_msisdn(
     })
 }
 
+/// The body of every event constructor: `make` builds the event, which the
+/// core checks (`Event::validate`, the JSON door's check) before it is handed
+/// out in `*out`.
+fn event_handle(
+    out: *mut *mut iotcard_event,
+    make: impl FnOnce() -> Result<Event, Failure>,
+) -> iotcard_result {
+    guard(|| {
+        let out = arg_out(out, "out")?;
+        let event = make()?;
+        event.validate()?;
+        let handle = Box::into_raw(Box::new(iotcard_event { event }));
+        // SAFETY: checked non-NULL; the caller's contract.
+        unsafe { out.write(handle) };
+        Ok(())
+    })
+}
+
+/// An optional identifier of an event: parsed by the core's parser and named as
+/// the JSON door names it (`event.imei`).
+fn event_field<T>(
+    text: Option<&str>,
+    field: &str,
+    parse: fn(&str) -> Result<T, Error>,
+) -> Result<Option<T>, Failure> {
+    text.map(|t| parse(t).map_err(|e| e.renamed(field)))
+        .transpose()
+        .map_err(Failure::from)
+}
+
+/// R3.1: a charge posted to the account, `amount` in minor units (fen), > 0:
+/// the event `{"type": "charge", "amount": ...}`.
+///
+/// On success `*out` is a new event, to apply with `iotcard_card_apply_event`
+/// and free with `iotcard_event_free`.
+///
+/// # Errors
+/// `IOTCARD_RESULT_INVALID_INPUT` naming `event.amount` when it is not > 0;
+/// `IOTCARD_RESULT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `out` must be valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iotcard_event_charge(
+    amount: i64,
+    out: *mut *mut iotcard_event,
+) -> iotcard_result {
+    event_handle(out, || Ok(Event::Charge { amount }))
+}
+
+/// R3.2, R3.3: a payment, `amount` in minor units (fen), > 0: the event
+/// `{"type": "payment", "amount": ...}`.
+///
+/// On success `*out` is a new event, to free with `iotcard_event_free`.
+///
+/// # Errors
+/// `IOTCARD_RESULT_INVALID_INPUT` naming `event.amount` when it is not > 0;
+/// `IOTCARD_RESULT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `out` must be valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iotcard_event_payment(
+    amount: i64,
+    out: *mut *mut iotcard_event,
+) -> iotcard_result {
+    event_handle(out, || Ok(Event::Payment { amount }))
+}
+
+/// R2, R5.2, R7.2: traffic reported by the operator, `bytes` used, with the
+/// device (`imei`, 15 digits) and the province (`region`, a two-digit GB/T 2260
+/// code) it came from when known: the event `{"type": "usage", "bytes": ...,
+/// "imei": ..., "region": ...}`. `imei` and `region` are NUL-terminated
+/// strings, or NULL when not known.
+///
+/// On success `*out` is a new event, to free with `iotcard_event_free`.
+///
+/// # Errors
+/// `IOTCARD_RESULT_INVALID_INPUT` naming `event.imei` (not 15 digits, a wrong
+/// Luhn check digit) or `event.region` (not a province code);
+/// `IOTCARD_RESULT_INVALID_UTF8`; `IOTCARD_RESULT_NULL_ARGUMENT` (`out`).
+///
+/// # Safety
+/// `imei` and `region` must each be NULL or a NUL-terminated string; `out`
+/// must be valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iotcard_event_usage(
+    bytes: u64,
+    imei: *const c_char,
+    region: *const c_char,
+    out: *mut *mut iotcard_event,
+) -> iotcard_result {
+    event_handle(out, || {
+        // SAFETY: the caller's contract.
+        let imei = unsafe { arg_cstr_opt(imei, "imei")? };
+        // SAFETY: the caller's contract.
+        let region = unsafe { arg_cstr_opt(region, "region")? };
+        Ok(Event::Usage {
+            bytes,
+            imei: event_field(imei, "event.imei", Imei::parse)?,
+            region: event_field(region, "event.region", Region::parse)?,
+        })
+    })
+}
+
+/// R2.4: a data package, `bytes` (> 0) of extra quota for the current quota
+/// period: the event `{"type": "top_up", "bytes": ...}`.
+///
+/// On success `*out` is a new event, to free with `iotcard_event_free`.
+///
+/// # Errors
+/// `IOTCARD_RESULT_INVALID_INPUT` naming `event.bytes` when it is 0;
+/// `IOTCARD_RESULT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `out` must be valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iotcard_event_top_up(
+    bytes: u64,
+    out: *mut *mut iotcard_event,
+) -> iotcard_result {
+    event_handle(out, || Ok(Event::TopUp { bytes }))
+}
+
+/// Any event, from the event JSON of `docs/json.md` (`{"type": "cancel"}`), as
+/// `iotcard_card_apply` reads it.
+///
+/// On success `*out` is a new event, to free with `iotcard_event_free`.
+///
+/// # Errors
+/// `IOTCARD_RESULT_INVALID_INPUT` naming the field (malformed JSON, unknown
+/// type or field, bad value); `IOTCARD_RESULT_NULL_ARGUMENT`;
+/// `IOTCARD_RESULT_INVALID_UTF8`.
+///
+/// # Safety
+/// `json` must be valid for reads of `json_len` bytes; `out` must be valid for a
+/// write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iotcard_event_from_json(
+    json: *const c_char,
+    json_len: usize,
+    out: *mut *mut iotcard_event,
+) -> iotcard_result {
+    // SAFETY: the caller's contract.
+    unsafe {
+        handle_from_json(json, json_len, out, |json| {
+            let event = Event::from_json(json)?;
+            Ok(Box::into_raw(Box::new(iotcard_event { event })))
+        })
+    }
+}
+
+/// The event as JSON (`{"type": "charge", "amount": 1500}`), for a log.
+///
+/// On success `*out` is a NUL-terminated string, to free with
+/// `iotcard_string_free`.
+///
+/// # Errors
+/// `IOTCARD_RESULT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `event` must be a live event; `out` must be valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iotcard_event_to_json(
+    event: *const iotcard_event,
+    out: *mut *mut c_char,
+) -> iotcard_result {
+    guard(|| {
+        // SAFETY: the caller's contract.
+        let event = unsafe { arg_ref(event, "event")? };
+        let out = arg_out(out, "out")?;
+        let s = c_string(event.event.to_json(), "event")?;
+        // SAFETY: checked non-NULL; the caller's contract.
+        unsafe { out.write(s) };
+        Ok(())
+    })
+}
+
+/// Frees an event. NULL is ignored (safe to call). Not idempotent: freeing the
+/// same event twice is undefined behaviour, so set the pointer to NULL after.
+///
+/// # Safety
+/// `event` must be NULL or an event from this library that is not yet freed
+/// and that no other thread is using; it must not be used afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iotcard_event_free(event: *mut iotcard_event) {
+    // SAFETY: the caller's contract.
+    unsafe { free_handle(event) }
+}
+
 /// Serializes the audit trail, if the caller asked for it, before anything is
 /// committed: a failure here leaves the card as it was.
 fn changes_json(
@@ -330,11 +536,51 @@ fn changes_json(
     c_string(json, "changes").map(Some)
 }
 
+/// The body of both ways to apply an event: the event is read by `event`
+/// (after the other arguments are checked), applied, and committed only when
+/// nothing is left that can fail.
+///
+/// # Safety
+/// As for `iotcard_card_apply`, but for the event.
+unsafe fn apply_with(
+    card: *mut iotcard_card,
+    policy: *const iotcard_policy,
+    at_ms: i64,
+    event: impl FnOnce() -> Result<Event, Failure>,
+    replacement_out: *mut *mut iotcard_card,
+    changes_out: *mut *mut c_char,
+) -> iotcard_result {
+    guard(|| {
+        // SAFETY: the caller's contract.
+        let card = unsafe { arg_mut(card, "card")? };
+        // SAFETY: the caller's contract.
+        let policy = unsafe { arg_ref(policy, "policy")? };
+        let event = event()?;
+        let replacement_out = arg_out(replacement_out, "replacement_out")?;
+        let at = instant(at_ms, "at_ms")?;
+        let applied = card.card.apply(&policy.policy, at, &event)?;
+        let changes = changes_json(&applied.changes, changes_out)?;
+        // Commit: nothing below can fail.
+        card.card = applied.card;
+        let replacement = applied.replacement.map_or(ptr::null_mut(), new_card_handle);
+        // SAFETY: checked non-NULL (or skipped); the caller's contract.
+        unsafe {
+            replacement_out.write(replacement);
+            if let Some(changes) = changes {
+                changes_out.write(changes);
+            }
+        }
+        Ok(())
+    })
+}
+
 /// Applies an event, given as the event JSON of `docs/json.md`
 /// (`{"type": "charge", "amount": 1500}`, optionally with an `"id"`, R12.5), at
 /// `at_ms` (Unix milliseconds) under `policy`: the card first advances to
 /// `at_ms` (every scheduled change due by then), then the event applies.
-/// `iotcard_card_apply_ex` with `withdrawn_out` and `duplicate_out` NULL.
+/// `iotcard_card_apply_ex` with `withdrawn_out` and `duplicate_out` NULL;
+/// `iotcard_card_apply_event` does the same with an event handle (from
+/// `iotcard_event_charge` and the other constructors).
 ///
 /// On success the card is changed in place, and:
 /// - `*replacement_out` is the new card of a `replace` event (the old one is
@@ -460,6 +706,34 @@ pub unsafe extern "C" fn iotcard_card_apply_ex(
     })
 }
 
+/// Applies an event handle (from `iotcard_event_charge`, `iotcard_event_payment`,
+/// `iotcard_event_usage`, `iotcard_event_top_up` or `iotcard_event_from_json`)
+/// at `at_ms` under `policy`, exactly as `iotcard_card_apply` applies the same
+/// event as JSON. The event is only read: apply it to any number of cards,
+/// then free it with `iotcard_event_free`.
+///
+/// # Errors
+/// As `iotcard_card_apply` (the event itself was checked when it was made).
+///
+/// # Safety
+/// `card` must be a live card that no other thread is using; `policy` a live
+/// policy; `event` a live event; `replacement_out` valid for a write;
+/// `changes_out` NULL or valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iotcard_card_apply_event(
+    card: *mut iotcard_card,
+    policy: *const iotcard_policy,
+    at_ms: i64,
+    event: *const iotcard_event,
+    replacement_out: *mut *mut iotcard_card,
+    changes_out: *mut *mut c_char,
+) -> iotcard_result {
+    // SAFETY: the caller's contract.
+    let event = || Ok(unsafe { arg_ref(event, "event")? }.event);
+    // SAFETY: the caller's contract.
+    unsafe { apply_with(card, policy, at_ms, event, replacement_out, changes_out) }
+}
+
 /// Advances the card to `to_ms` (Unix milliseconds) under `policy`, applying
 /// every scheduled change due by then, in order.
 ///
@@ -559,7 +833,7 @@ pub unsafe extern "C" fn iotcard_instant_parse(
         let text = unsafe { arg_str(text, text_len, "text")? };
         let out_ms = arg_out(out_ms, "out_ms")?;
         let t = iotcard::parse_instant("text", text)?;
-        if t.timestamp_subsec_nanos() % 1_000_000 != 0 {
+        if t.subsec_nanos() % 1_000_000 != 0 {
             return Err(Failure::invalid(
                 "text",
                 format!("{text:?}"),
@@ -567,7 +841,124 @@ pub unsafe extern "C" fn iotcard_instant_parse(
             ));
         }
         // SAFETY: checked non-NULL; the caller's contract.
-        unsafe { out_ms.write(t.timestamp_millis()) };
+        unsafe { out_ms.write(t.unix_millis()) };
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::CString;
+
+    use super::*;
+    use crate::result::iotcard_last_error_message;
+
+    /// The calling thread's last error message.
+    fn last_error() -> String {
+        let mut buf = vec![0u8; 1024];
+        let mut n = 0;
+        // SAFETY: `buf` holds `buf.len()` bytes; `n` valid for a write.
+        let r =
+            unsafe { iotcard_last_error_message(buf.as_mut_ptr().cast(), buf.len(), &raw mut n) };
+        assert_eq!(r, iotcard_result::Ok);
+        String::from_utf8(buf[..n].to_vec()).expect("UTF-8")
+    }
+
+    /// An event from JSON: its result and event (or last error).
+    fn from_json(json: &str) -> (iotcard_result, Result<Event, String>) {
+        let mut out = ptr::null_mut();
+        // SAFETY: `json` valid for its length; `out` valid for a write.
+        let r = unsafe { iotcard_event_from_json(json.as_ptr().cast(), json.len(), &raw mut out) };
+        (r, take(r, out))
+    }
+
+    /// The event of a constructor's `out`, freed; or the last error.
+    fn take(r: iotcard_result, out: *mut iotcard_event) -> Result<Event, String> {
+        if r != iotcard_result::Ok {
+            assert!(out.is_null(), "a refused constructor wrote `out`");
+            return Err(last_error());
+        }
+        // SAFETY: a live event from this library, freed once.
+        let event = unsafe { (*out).event };
+        // SAFETY: as above.
+        unsafe { iotcard_event_free(out) };
+        Ok(event)
+    }
+
+    /// `got` (a typed constructor) is `want` (the JSON door): the same event, or
+    /// the same result, field, value and reason (the JSON door adds where in
+    /// the text the value was).
+    fn same_door(
+        got: &(iotcard_result, Result<Event, String>),
+        want: &(iotcard_result, Result<Event, String>),
+        what: &str,
+    ) {
+        assert_eq!(got.0, want.0, "{what}");
+        match (&got.1, &want.1) {
+            (Ok(g), Ok(w)) => assert_eq!(g, w, "{what}"),
+            (Err(g), Err(w)) => {
+                let (head, reason) = g.rsplit_once(": ").expect("field: reason");
+                assert!(w.starts_with(&format!("{head}: ")), "{what}: {g} vs {w}");
+                assert!(w.contains(reason), "{what}: {g} vs {w}");
+                assert!(head.starts_with("invalid input: event."), "{what}: {g}");
+            }
+            _ => panic!("{what}: {got:?} vs {want:?}"),
+        }
+    }
+
+    /// A typed constructor gives what the JSON door gives for the same fields:
+    /// the same event, or the same result and message (naming the field).
+    #[test]
+    fn typed_constructors_are_the_json_door() {
+        let typed = |f: &dyn Fn(*mut *mut iotcard_event) -> iotcard_result| {
+            let mut out = ptr::null_mut();
+            let r = f(&raw mut out);
+            (r, take(r, out))
+        };
+        for amount in [1500, 1, i64::MAX, 0, -5, i64::MIN] {
+            // SAFETY: `out` is valid for a write.
+            let got = typed(&|out| unsafe { iotcard_event_charge(amount, out) });
+            let want = from_json(&format!(r#"{{"type": "charge", "amount": {amount}}}"#));
+            same_door(&got, &want, &format!("charge {amount}"));
+            // SAFETY: as above.
+            let got = typed(&|out| unsafe { iotcard_event_payment(amount, out) });
+            let want = from_json(&format!(r#"{{"type": "payment", "amount": {amount}}}"#));
+            same_door(&got, &want, &format!("payment {amount}"));
+        }
+        for bytes in [0, 1, u64::MAX] {
+            // SAFETY: as above.
+            let got = typed(&|out| unsafe { iotcard_event_top_up(bytes, out) });
+            let want = from_json(&format!(r#"{{"type": "top_up", "bytes": {bytes}}}"#));
+            same_door(&got, &want, &format!("top_up {bytes}"));
+        }
+        let imeis = [
+            None,
+            Some("490154203237518"),
+            Some("490154203237519"),
+            Some("12"),
+            Some(""),
+        ];
+        let regions = [None, Some("65"), Some("99"), Some("6a")];
+        for imei in imeis {
+            for region in regions {
+                let c = |s: Option<&str>| s.map(|s| CString::new(s).expect("no NUL"));
+                let (ci, cr) = (c(imei), c(region));
+                let p = |s: &Option<CString>| s.as_ref().map_or(ptr::null(), |s| s.as_ptr());
+                // SAFETY: NUL-terminated strings or NULL; `out` valid for a write.
+                let got = typed(&|out| unsafe { iotcard_event_usage(5, p(&ci), p(&cr), out) });
+                let field = |name: &str, v: Option<&str>| {
+                    v.map_or(String::new(), |v| format!(r#", "{name}": "{v}""#))
+                };
+                let json = format!(
+                    r#"{{"type": "usage", "bytes": 5{}{}}}"#,
+                    field("imei", imei),
+                    field("region", region)
+                );
+                same_door(&got, &from_json(&json), &json);
+            }
+        }
+        // A refusal names the field as the JSON door does.
+        let (_, e) = from_json(r#"{"type": "usage", "bytes": 5, "imei": "12"}"#);
+        assert!(e.expect_err("refused").contains("event.imei"));
+    }
 }

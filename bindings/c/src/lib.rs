@@ -10,16 +10,23 @@
 //!
 //! - Every name starts `iotcard_`; methods are `iotcard_<type>_<verb>`; a
 //!   `const` handle argument is only read.
-//! - Opaque handles [`iotcard_policy`] and [`iotcard_card`], created by
-//!   `_from_json` / `_new` and freed by `_free` (which accepts NULL and is not
-//!   idempotent: a second free of the same pointer is undefined behaviour).
+//! - Opaque handles [`iotcard_policy`], [`iotcard_card`] and [`iotcard_event`],
+//!   created by `_from_json` / `_new` (and the typed event constructors
+//!   `iotcard_event_charge`, ...) and freed by `_free` (which accepts NULL and
+//!   is not idempotent: a second free of the same pointer is undefined
+//!   behaviour).
 //! - Every fallible call returns an [`iotcard_result`] (`IOTCARD_RESULT_OK` = 0)
 //!   and writes its outputs only on success; a handle is never left
 //!   half-changed. `iotcard_last_error_message` gives the calling thread's last
 //!   failure with the field and value that were wrong.
-//! - Strings in are pointer + length, UTF-8, no NUL needed. Strings out are
-//!   NUL-terminated, either allocated (free with `iotcard_string_free`) or
-//!   copied into a caller buffer with its length.
+//! - Strings in are pointer + length, UTF-8, no NUL needed (the one exception:
+//!   the optional `imei` and `region` of `iotcard_event_usage`, NUL-terminated
+//!   or NULL). Strings out are NUL-terminated, either allocated (free with
+//!   `iotcard_string_free`) or copied into a caller buffer with its length.
+//! - A struct the library fills ([`iotcard_assessment`]) starts with its
+//!   `size`, the caller's `sizeof`: the library writes only the fields that fit,
+//!   so the struct can grow without breaking programs built against an older
+//!   header.
 //! - Instants are `int64_t` Unix milliseconds.
 //! - Every body runs behind a panic boundary: a panic becomes
 //!   `IOTCARD_RESULT_PANIC`, never an unwind into C.

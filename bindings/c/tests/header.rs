@@ -28,7 +28,9 @@ fn generate() -> String {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut config =
         cbindgen::Config::from_file(dir.join("cbindgen.toml")).expect("read cbindgen.toml");
-    config.after_includes = Some(version_macros());
+    let mut after_includes = config.after_includes.take().unwrap_or_default();
+    after_includes.push_str(&version_macros());
+    config.after_includes = Some(after_includes);
     let bindings = cbindgen::Builder::new()
         .with_config(config)
         .with_src(dir.join("src/lib.rs"))

@@ -586,7 +586,7 @@ static void test_refused_calls_leave_handles_usable(void) {
     char *json_before = NULL;
     char *json_after = NULL;
     char *after;
-    iotcard_assessment a;
+    iotcard_assessment a = IOTCARD_ASSESSMENT_INIT;
 
     CHECK_RESULT(iotcard_card_assess_json(c, p, t, &json_before), IOTCARD_RESULT_OK);
     /* Refused: bad JSON, a zero amount, out of order, an advance back in time,
@@ -637,7 +637,7 @@ static void test_apply_replace_returns_the_new_card(void) {
     iotcard_card *repl = NULL;
     char iccid[32];
     size_t n;
-    iotcard_assessment a;
+    iotcard_assessment a = IOTCARD_ASSESSMENT_INIT;
 
     apply_expect(c, p, "2026-03-10T10:00:00+08:00", "{\"type\": \"report_lost\"}",
                  IOTCARD_RESULT_OK);
@@ -664,6 +664,195 @@ static void test_apply_replace_returns_the_new_card(void) {
     iotcard_policy_free(p);
 }
 
+/* ---- typed events ------------------------------------------------------- */
+
+/* A constructor's success: `call` made an event whose JSON is `want`; freed. */
+#define CHECK_EVENT_MADE(call, e, want)                          \
+    do {                                                         \
+        char *json_ = NULL;                                      \
+        (e) = NULL;                                              \
+        CHECK_RESULT((call), IOTCARD_RESULT_OK);                 \
+        CHECK_RESULT(iotcard_event_to_json((e), &json_), IOTCARD_RESULT_OK);\
+        CHECK_STR(json_, (want));                                \
+        iotcard_string_free(json_);                              \
+        iotcard_event_free(e);                                   \
+    } while (0)
+
+/* A constructor's refusal: the result, the field and value in the last error,
+ * and `*out` left as it was. */
+#define CHECK_EVENT_REFUSED(call, out, want, part)              \
+    do {                                                         \
+        (out) = (iotcard_event *)SENTINEL_PTR;                   \
+        CHECK_RESULT((call), (want));                            \
+        CHECK_LAST_ERROR_HAS(part);                              \
+        CHECK((out) == (iotcard_event *)SENTINEL_PTR);           \
+    } while (0)
+
+static void test_event_constructors(void) {
+    iotcard_event *e = NULL;
+    char *json;
+
+    CHECK_EVENT_MADE(iotcard_event_charge(1500, &e), e,
+                     "{\"type\":\"charge\",\"amount\":1500}");
+    CHECK_EVENT_REFUSED(iotcard_event_charge(0, &e), e, IOTCARD_RESULT_INVALID_INPUT,
+                        "event.amount = 0");
+    CHECK_EVENT_REFUSED(iotcard_event_charge(-5, &e), e, IOTCARD_RESULT_INVALID_INPUT,
+                        "event.amount = -5");
+    CHECK_RESULT(iotcard_event_charge(1500, NULL), IOTCARD_RESULT_NULL_ARGUMENT);
+    CHECK_LAST_ERROR_HAS("`out`");
+
+    CHECK_EVENT_MADE(iotcard_event_payment(INT64_MAX, &e), e,
+                     "{\"type\":\"payment\",\"amount\":9223372036854775807}");
+    CHECK_EVENT_REFUSED(iotcard_event_payment(0, &e), e, IOTCARD_RESULT_INVALID_INPUT,
+                        "event.amount = 0: must be greater than zero");
+    CHECK_EVENT_REFUSED(iotcard_event_payment(INT64_MIN, &e), e, IOTCARD_RESULT_INVALID_INPUT,
+                        "event.amount");
+    CHECK_RESULT(iotcard_event_payment(5, NULL), IOTCARD_RESULT_NULL_ARGUMENT);
+
+    CHECK_EVENT_MADE(iotcard_event_usage(52428800, "490154203237518", "65", &e), e,
+                     "{\"type\":\"usage\",\"bytes\":52428800,\"imei\":\"490154203237518\","
+                     "\"region\":\"65\"}");
+    CHECK_EVENT_MADE(iotcard_event_usage(0, NULL, NULL, &e), e,
+                     "{\"type\":\"usage\",\"bytes\":0}");
+    CHECK_EVENT_REFUSED(iotcard_event_usage(5, "490154203237519", NULL, &e), e,
+                        IOTCARD_RESULT_INVALID_INPUT, "event.imei = \"490154203237519\"");
+    CHECK_EVENT_REFUSED(iotcard_event_usage(5, "", NULL, &e), e, IOTCARD_RESULT_INVALID_INPUT,
+                        "event.imei");
+    CHECK_EVENT_REFUSED(iotcard_event_usage(5, NULL, "99", &e), e, IOTCARD_RESULT_INVALID_INPUT,
+                        "event.region = \"99\"");
+    CHECK_EVENT_REFUSED(iotcard_event_usage(5, "4901542032375\x80", NULL, &e), e,
+                        IOTCARD_RESULT_INVALID_UTF8, "`imei` at byte 13");
+    CHECK_EVENT_REFUSED(iotcard_event_usage(5, NULL, "\xff", &e), e, IOTCARD_RESULT_INVALID_UTF8,
+                        "`region` at byte 0");
+    CHECK_RESULT(iotcard_event_usage(5, NULL, NULL, NULL), IOTCARD_RESULT_NULL_ARGUMENT);
+
+    CHECK_EVENT_MADE(iotcard_event_top_up(1048576, &e), e,
+                     "{\"type\":\"top_up\",\"bytes\":1048576}");
+    CHECK_EVENT_REFUSED(iotcard_event_top_up(0, &e), e, IOTCARD_RESULT_INVALID_INPUT,
+                        "event.bytes = 0");
+    CHECK_RESULT(iotcard_event_top_up(1, NULL), IOTCARD_RESULT_NULL_ARGUMENT);
+
+    /* Any event from JSON, refused as iotcard_card_apply refuses it. */
+    CHECK_EVENT_MADE(iotcard_event_from_json(S("{\"type\": \"cancel\"}"), &e), e,
+                     "{\"type\":\"cancel\"}");
+    CHECK_EVENT_REFUSED(iotcard_event_from_json(S("{\"type\": \"charge\", \"amount\": 0}"), &e), e,
+                        IOTCARD_RESULT_INVALID_INPUT, "event.amount = 0");
+    CHECK_EVENT_REFUSED(iotcard_event_from_json(S("[]"), &e), e, IOTCARD_RESULT_INVALID_INPUT,
+                        "must be a JSON object");
+    CHECK_EVENT_REFUSED(iotcard_event_from_json(NULL, 3, &e), e, IOTCARD_RESULT_NULL_ARGUMENT,
+                        "`json`");
+    CHECK_RESULT(iotcard_event_from_json(S("{\"type\": \"cancel\"}"), NULL),
+                 IOTCARD_RESULT_NULL_ARGUMENT);
+    json = (char *)SENTINEL_PTR;
+    CHECK_RESULT(iotcard_event_to_json(NULL, &json), IOTCARD_RESULT_NULL_ARGUMENT);
+    CHECK(json == (char *)SENTINEL_PTR);
+    CHECK_RESULT(iotcard_event_top_up(1, &e), IOTCARD_RESULT_OK);
+    CHECK_RESULT(iotcard_event_to_json(e, NULL), IOTCARD_RESULT_NULL_ARGUMENT);
+    iotcard_event_free(e);
+    iotcard_event_free(NULL);
+}
+
+/* A typed event applies exactly as the same event given as JSON; a refused one
+ * leaves the card as it was; the event is only read (applied twice). */
+static void test_apply_event(void) {
+    iotcard_policy *p = policy_of("{\"low_balance\": 300}");
+    iotcard_card *typed = active_card(p);
+    iotcard_card *by_json = active_card(p);
+    iotcard_card *fresh = new_card();
+    iotcard_card *repl = (iotcard_card *)SENTINEL_PTR;
+    iotcard_event *charge = NULL;
+    iotcard_event *usage = NULL;
+    iotcard_event *top_up = NULL;
+    iotcard_event *payment = NULL;
+    char *changes = NULL;
+    char *a;
+    char *b;
+    iotcard_assessment x = IOTCARD_ASSESSMENT_INIT;
+
+    CHECK_RESULT(iotcard_event_charge(400, &charge), IOTCARD_RESULT_OK);
+    CHECK_RESULT(iotcard_event_usage(104857600, "490154203237518", "35", &usage),
+                 IOTCARD_RESULT_OK);
+    CHECK_RESULT(iotcard_event_top_up(1048576, &top_up), IOTCARD_RESULT_OK);
+    CHECK_RESULT(iotcard_event_payment(250, &payment), IOTCARD_RESULT_OK);
+
+    CHECK_RESULT(iotcard_card_apply_event(typed, p, at("2026-01-06T00:00:00+08:00"), charge, &repl,
+                                          &changes),
+                 IOTCARD_RESULT_OK);
+    CHECK(repl == NULL && changes != NULL);
+    iotcard_string_free(changes);
+    CHECK_RESULT(iotcard_card_apply_event(typed, p, at("2026-01-07T00:00:00+08:00"), charge, &repl,
+                                          NULL),
+                 IOTCARD_RESULT_OK);
+    CHECK_RESULT(iotcard_card_apply_event(typed, p, at("2026-01-08T00:00:00+08:00"), usage, &repl,
+                                          NULL),
+                 IOTCARD_RESULT_OK);
+    CHECK_RESULT(iotcard_card_apply_event(typed, p, at("2026-01-09T00:00:00+08:00"), top_up, &repl,
+                                          NULL),
+                 IOTCARD_RESULT_OK);
+    CHECK_RESULT(iotcard_card_apply_event(typed, p, at("2026-01-10T00:00:00+08:00"), payment, &repl,
+                                          NULL),
+                 IOTCARD_RESULT_OK);
+    apply_expect(by_json, p, "2026-01-06T00:00:00+08:00", "{\"type\": \"charge\", \"amount\": 400}",
+                 IOTCARD_RESULT_OK);
+    apply_expect(by_json, p, "2026-01-07T00:00:00+08:00", "{\"type\": \"charge\", \"amount\": 400}",
+                 IOTCARD_RESULT_OK);
+    apply_expect(by_json, p, "2026-01-08T00:00:00+08:00",
+                 "{\"type\": \"usage\", \"bytes\": 104857600, \"imei\": \"490154203237518\","
+                 " \"region\": \"35\"}",
+                 IOTCARD_RESULT_OK);
+    apply_expect(by_json, p, "2026-01-09T00:00:00+08:00", "{\"type\": \"top_up\", \"bytes\": 1048576}",
+                 IOTCARD_RESULT_OK);
+    apply_expect(by_json, p, "2026-01-10T00:00:00+08:00", "{\"type\": \"payment\", \"amount\": 250}",
+                 IOTCARD_RESULT_OK);
+    a = state(typed);
+    b = state(by_json);
+    CHECK(a != NULL && b != NULL && strcmp(a, b) == 0);
+    iotcard_string_free(b);
+    CHECK_RESULT(iotcard_card_assess(typed, p, at("2026-01-10T00:00:00+08:00"), &x),
+                 IOTCARD_RESULT_OK);
+    CHECK(x.balance == 1000 - 800 + 250 && x.usage_bytes == 104857600u);
+    CHECK(x.allowance_bytes == 104857600u + 1048576u);
+
+    /* Refused: out of order, not activated, NULLs. Nothing written, unchanged. */
+    repl = (iotcard_card *)SENTINEL_PTR;
+    changes = (char *)SENTINEL_PTR;
+    CHECK_RESULT(iotcard_card_apply_event(typed, p, at("2026-01-09T00:00:00+08:00"), charge, &repl,
+                                          &changes),
+                 IOTCARD_RESULT_OUT_OF_ORDER);
+    CHECK_RESULT(iotcard_card_apply_event(fresh, p, at("2026-01-09T00:00:00+08:00"), usage, &repl,
+                                          &changes),
+                 IOTCARD_RESULT_NOT_ACTIVATED);
+    CHECK_RESULT(iotcard_card_apply_event(typed, p, at("2026-01-11T00:00:00+08:00"), NULL, &repl,
+                                          &changes),
+                 IOTCARD_RESULT_NULL_ARGUMENT);
+    CHECK_LAST_ERROR_HAS("`event`");
+    CHECK_RESULT(iotcard_card_apply_event(NULL, p, at("2026-01-11T00:00:00+08:00"), charge, &repl,
+                                          &changes),
+                 IOTCARD_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(iotcard_card_apply_event(typed, NULL, at("2026-01-11T00:00:00+08:00"), charge,
+                                          &repl, &changes),
+                 IOTCARD_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(iotcard_card_apply_event(typed, p, at("2026-01-11T00:00:00+08:00"), charge, NULL,
+                                          &changes),
+                 IOTCARD_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(iotcard_card_apply_event(typed, p, INT64_MAX, charge, &repl, &changes),
+                 IOTCARD_RESULT_INVALID_INPUT);
+    CHECK(repl == (iotcard_card *)SENTINEL_PTR && changes == (char *)SENTINEL_PTR);
+    b = state(typed);
+    CHECK(a != NULL && b != NULL && strcmp(a, b) == 0);
+    iotcard_string_free(a);
+    iotcard_string_free(b);
+
+    iotcard_event_free(charge);
+    iotcard_event_free(usage);
+    iotcard_event_free(top_up);
+    iotcard_event_free(payment);
+    iotcard_card_free(typed);
+    iotcard_card_free(by_json);
+    iotcard_card_free(fresh);
+    iotcard_policy_free(p);
+}
+
 /* ---- advance ------------------------------------------------------------ */
 
 static void test_advance(void) {
@@ -672,7 +861,7 @@ static void test_advance(void) {
     char *changes = (char *)SENTINEL_PTR;
     char *before;
     char *after;
-    iotcard_assessment a;
+    iotcard_assessment a = IOTCARD_ASSESSMENT_INIT;
 
     CHECK_RESULT(iotcard_card_advance(c, p, at("2027-01-01T00:00:00+08:00"), &changes),
                  IOTCARD_RESULT_OK);
@@ -718,13 +907,15 @@ static void test_assess_struct(void) {
     iotcard_policy *p = policy_of("{}");
     iotcard_card *fresh = new_card();
     iotcard_card *c = active_card(p);
-    iotcard_assessment a;
-    iotcard_assessment untouched;
+    iotcard_assessment a = IOTCARD_ASSESSMENT_INIT;
+    iotcard_assessment untouched = IOTCARD_ASSESSMENT_INIT;
     size_t i;
 
     CHECK_RESULT(iotcard_card_assess(fresh, p, at("2026-01-02T00:00:00+08:00"), &a),
                  IOTCARD_RESULT_OK);
     CHECK(a.result == IOTCARD_RESULT_OK);
+    CHECK(a.size == sizeof a && a.size == IOTCARD_ASSESSMENT_SIZE_V2);
+    CHECK(a.at_ms == at("2026-01-02T00:00:00+08:00"));
     CHECK(a.status == IOTCARD_STATUS_INVENTORY);
     CHECK(!a.has_next);
     CHECK(a.can & IOTCARD_ACTION_ACTIVATE);
@@ -744,7 +935,7 @@ static void test_assess_struct(void) {
     CHECK(a.manual_suspend_unmet == 0);
     CHECK(!a.needs_action && !a.refund_eligible && a.refund_unused_months == 0);
     CHECK(a.refund_estimate == 11 * 1000);
-    for (i = 0; i < IOTCARD_HOLD_COUNT; i++) {
+    for (i = 0; i < IOTCARD_HOLD_CAPACITY; i++) {
         CHECK(a.remedies[i] == IOTCARD_REMEDY_NONE && a.hold_since_ms[i] == 0);
     }
 
@@ -763,6 +954,7 @@ static void test_assess_struct(void) {
 
     /* Refused: before the card's clock; out of range; NULLs. Nothing written. */
     memset(&untouched, 0xAB, sizeof untouched);
+    untouched.size = sizeof untouched;
     memcpy(&a, &untouched, sizeof a);
     CHECK_RESULT(iotcard_card_assess(c, p, at("2026-01-01T00:00:00+08:00"), &a),
                  IOTCARD_RESULT_OUT_OF_ORDER);
@@ -810,7 +1002,8 @@ static void test_assess_batch(void) {
     iotcard_card *late = active_card(p);
     const iotcard_card *cards[4];
     iotcard_assessment out[4];
-    iotcard_assessment one;
+    iotcard_assessment one = IOTCARD_ASSESSMENT_INIT;
+    const size_t w = sizeof out[0]; /* the stride: the elements need no initialising */
     int64_t t = at("2026-01-06T00:00:00+08:00");
 
     /* `late` has seen an event after `t`. */
@@ -819,13 +1012,15 @@ static void test_assess_batch(void) {
 
     cards[0] = a0;
     cards[1] = a1;
-    CHECK_RESULT(iotcard_assess_batch(p, cards, 2, t, out), IOTCARD_RESULT_OK);
+    CHECK_RESULT(iotcard_assess_batch(p, cards, 2, t, out, w), IOTCARD_RESULT_OK);
     CHECK(out[0].result == IOTCARD_RESULT_OK && out[0].status == IOTCARD_STATUS_ACTIVE);
     CHECK(out[1].result == IOTCARD_RESULT_OK && out[1].status == IOTCARD_STATUS_INVENTORY);
     CHECK_RESULT(iotcard_card_assess(a0, p, t, &one), IOTCARD_RESULT_OK);
     CHECK(one.status == out[0].status && one.holds == out[0].holds && one.can == out[0].can &&
           one.balance == out[0].balance && one.next_at_ms == out[0].next_at_ms &&
           one.refund_estimate == out[0].refund_estimate);
+    CHECK(out[0].size == sizeof out[0] && out[1].size == sizeof out[1] && one.size == sizeof one);
+    CHECK(out[0].at_ms == t && out[1].at_ms == t && one.at_ms == t);
 
     /* One bad entry does not stop the others; the first failure is returned. */
     cards[0] = a0;
@@ -833,7 +1028,7 @@ static void test_assess_batch(void) {
     cards[2] = late;
     cards[3] = a1;
     memset(out, 0xAB, sizeof out);
-    CHECK_RESULT(iotcard_assess_batch(p, cards, 4, t, out), IOTCARD_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(iotcard_assess_batch(p, cards, 4, t, out, w), IOTCARD_RESULT_NULL_ARGUMENT);
     CHECK_LAST_ERROR_HAS("cards[1]");
     CHECK(out[0].result == IOTCARD_RESULT_OK && out[0].status == IOTCARD_STATUS_ACTIVE);
     CHECK(out[1].result == IOTCARD_RESULT_NULL_ARGUMENT && out[1].balance == 0);
@@ -841,18 +1036,18 @@ static void test_assess_batch(void) {
     CHECK(out[3].result == IOTCARD_RESULT_OK && out[3].status == IOTCARD_STATUS_INVENTORY);
 
     cards[1] = late;
-    CHECK_RESULT(iotcard_assess_batch(p, cards, 2, t, out), IOTCARD_RESULT_OUT_OF_ORDER);
+    CHECK_RESULT(iotcard_assess_batch(p, cards, 2, t, out, w), IOTCARD_RESULT_OUT_OF_ORDER);
     CHECK_LAST_ERROR_HAS("cards[1]: out of order");
 
     /* n = 0: nothing to do, NULL arrays allowed. */
-    CHECK_RESULT(iotcard_assess_batch(p, NULL, 0, t, NULL), IOTCARD_RESULT_OK);
+    CHECK_RESULT(iotcard_assess_batch(p, NULL, 0, t, NULL, w), IOTCARD_RESULT_OK);
     /* NULL arguments and a bad instant: nothing written. */
     memset(out, 0xAB, sizeof out);
-    CHECK_RESULT(iotcard_assess_batch(NULL, cards, 2, t, out), IOTCARD_RESULT_NULL_ARGUMENT);
-    CHECK_RESULT(iotcard_assess_batch(p, NULL, 2, t, out), IOTCARD_RESULT_NULL_ARGUMENT);
-    CHECK_RESULT(iotcard_assess_batch(p, cards, 2, t, NULL), IOTCARD_RESULT_NULL_ARGUMENT);
-    CHECK_RESULT(iotcard_assess_batch(p, cards, 2, INT64_MAX, out), IOTCARD_RESULT_INVALID_INPUT);
-    CHECK_RESULT(iotcard_assess_batch(p, cards, SIZE_MAX, t, out), IOTCARD_RESULT_INVALID_INPUT);
+    CHECK_RESULT(iotcard_assess_batch(NULL, cards, 2, t, out, w), IOTCARD_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(iotcard_assess_batch(p, NULL, 2, t, out, w), IOTCARD_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(iotcard_assess_batch(p, cards, 2, t, NULL, w), IOTCARD_RESULT_NULL_ARGUMENT);
+    CHECK_RESULT(iotcard_assess_batch(p, cards, 2, INT64_MAX, out, w), IOTCARD_RESULT_INVALID_INPUT);
+    CHECK_RESULT(iotcard_assess_batch(p, cards, SIZE_MAX, t, out, w), IOTCARD_RESULT_INVALID_INPUT);
     CHECK_LAST_ERROR_HAS("too large");
     CHECK(((unsigned char *)out)[0] == 0xAB);
 
@@ -885,6 +1080,59 @@ static void test_instant_parse(void) {
     CHECK_RESULT(iotcard_instant_parse(S("1970-01-01T00:00:00Z"), NULL),
                  IOTCARD_RESULT_NULL_ARGUMENT);
     CHECK(ms == 42);
+}
+
+/* The supported range: its edges work (a card over the whole range, activated
+ * at either edge in the extreme offsets), one millisecond past them is refused. */
+static void test_instant_range(void) {
+    static const char WHOLE_RANGE[] =
+        "{\"iccid\": \"89860012345678901238\", \"msisdn\": \"1440012345678\", \"balance\": 1000,"
+        " \"plan\": {\"start\": \"1900-01-01T00:00:00Z\", \"end\": \"9898-12-31T23:59:59.999Z\","
+        " \"period\": \"year\", \"quota_bytes\": 1, \"monthly_fee\": 1}}";
+    static const char *const POLICIES[] = {"{\"timezone\": \"+23:59\"}",
+                                           "{\"timezone\": \"-23:59\"}"};
+    int64_t ms = 42;
+    size_t i, j;
+
+    CHECK(at("1900-01-01T00:00:00Z") == IOTCARD_INSTANT_MIN_MS);
+    CHECK(at("1900-01-01T08:00:00+08:00") == IOTCARD_INSTANT_MIN_MS);
+    CHECK(at("9898-12-31T23:59:59.999Z") == IOTCARD_INSTANT_MAX_MS);
+    CHECK_RESULT(iotcard_instant_parse(S("1899-12-31T23:59:59.999Z"), &ms),
+                 IOTCARD_RESULT_INVALID_INPUT);
+    CHECK_LAST_ERROR_HAS("supported range");
+    CHECK_RESULT(iotcard_instant_parse(S("+10000-01-01T00:00:00Z"), &ms),
+                 IOTCARD_RESULT_INVALID_INPUT);
+    CHECK_RESULT(iotcard_instant_parse(S("0001-01-01T00:00:00+08:00"), &ms),
+                 IOTCARD_RESULT_INVALID_INPUT);
+    CHECK(ms == 42);
+
+    for (i = 0; i < 2; i++) {
+        iotcard_policy *p = policy_of(POLICIES[i]);
+        const int64_t edges[] = {IOTCARD_INSTANT_MIN_MS, IOTCARD_INSTANT_MAX_MS};
+        for (j = 0; j < 2; j++) {
+            iotcard_card *c = NULL;
+            iotcard_card *repl = (iotcard_card *)SENTINEL_PTR;
+            iotcard_assessment a = IOTCARD_ASSESSMENT_INIT;
+            bool has_clock = false;
+            CHECK_RESULT(iotcard_card_new(S(WHOLE_RANGE), &c), IOTCARD_RESULT_OK);
+            /* One millisecond outside: refused, naming the argument. */
+            CHECK_RESULT(iotcard_card_apply(c, p, IOTCARD_INSTANT_MIN_MS - 1, S(ACTIVATE), &repl,
+                                            NULL),
+                         IOTCARD_RESULT_INVALID_INPUT);
+            CHECK_LAST_ERROR_HAS("at_ms");
+            CHECK_RESULT(iotcard_card_assess(c, p, IOTCARD_INSTANT_MAX_MS + 1, &a),
+                         IOTCARD_RESULT_INVALID_INPUT);
+            /* At the edge: activated, the clock reads back exactly. */
+            CHECK_RESULT(iotcard_card_apply(c, p, edges[j], S(ACTIVATE), &repl, NULL),
+                         IOTCARD_RESULT_OK);
+            CHECK_RESULT(iotcard_card_clock(c, &has_clock, &ms), IOTCARD_RESULT_OK);
+            CHECK(has_clock && ms == edges[j]);
+            CHECK_RESULT(iotcard_card_assess(c, p, IOTCARD_INSTANT_MAX_MS, &a), IOTCARD_RESULT_OK);
+            CHECK(a.result == IOTCARD_RESULT_OK);
+            iotcard_card_free(c);
+        }
+        iotcard_policy_free(p);
+    }
 }
 
 /* ---- the last error ------------------------------------------------------ */
@@ -985,11 +1233,14 @@ int main(void) {
     RUN(test_apply_null_arguments);
     RUN(test_refused_calls_leave_handles_usable);
     RUN(test_apply_replace_returns_the_new_card);
+    RUN(test_event_constructors);
+    RUN(test_apply_event);
     RUN(test_advance);
     RUN(test_assess_struct);
     RUN(test_assess_json);
     RUN(test_assess_batch);
     RUN(test_instant_parse);
+    RUN(test_instant_range);
     RUN(test_card_clock_and_status);
     RUN(test_last_error_message);
     RUN(test_panic_becomes_a_result);

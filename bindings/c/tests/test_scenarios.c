@@ -665,7 +665,7 @@ static void play_step(const jval *st, iotcard_card **card, const iotcard_policy 
         iotcard_string_free(withdrawn);
         iotcard_string_free(before);
     } else if (expect != NULL && expect->kind == J_OBJ) {
-        iotcard_assessment a;
+        iotcard_assessment a = IOTCARD_ASSESSMENT_INIT;
         char *json = NULL;
         jval actual;
         size_t i;

@@ -78,10 +78,10 @@ static int same(const iotcard_assessment *a, const iotcard_assessment *b) {
         a->keep_number_fees != b->keep_number_fees || a->next_at_ms != b->next_at_ms ||
         a->retention_ends_ms != b->retention_ends_ms ||
         a->maintenance_until_ms != b->maintenance_until_ms ||
-        a->refund_estimate != b->refund_estimate) {
+        a->refund_estimate != b->refund_estimate || a->size != b->size || a->at_ms != b->at_ms) {
         return 0;
     }
-    for (i = 0; i < IOTCARD_HOLD_COUNT; i++) {
+    for (i = 0; i < IOTCARD_HOLD_CAPACITY; i++) {
         if (a->hold_since_ms[i] != b->hold_since_ms[i] || a->remedies[i] != b->remedies[i]) {
             return 0;
         }
@@ -134,7 +134,7 @@ static void *worker(void *arg) {
     iotcard_card *cards[CARDS];
     const iotcard_card *view[CARDS];
     iotcard_assessment batch[CARDS];
-    iotcard_assessment one;
+    iotcard_assessment one = IOTCARD_ASSESSMENT_INIT;
     int i;
     int round;
     int64_t end = ms("2026-03-01T12:00:00+08:00");
@@ -151,7 +151,7 @@ static void *worker(void *arg) {
      * threads do the same with the same policy. */
     for (round = 0; round < ROUNDS; round++) {
         char *json = NULL;
-        if (iotcard_assess_batch(shared_policy, view, CARDS, end, batch) != IOTCARD_RESULT_OK) {
+        if (iotcard_assess_batch(shared_policy, view, CARDS, end, batch, sizeof batch[0]) != IOTCARD_RESULT_OK) {
             out->failures++;
         }
         for (i = 0; i < CARDS; i++) {

@@ -14,9 +14,10 @@ Usage::
     python billing.py fleet.jsonl --at 2026-03-01T00:00:00+08:00 [--policy policy.json] [-o out.jsonl]
 
 Each line is replayed by the core (``FleetEntry.replay``), exactly as ``iotcard
-assess`` replays it: events after ``--at`` are not applied, and a line with an event
-the card refuses is reported on stderr and skipped (its cards are not assessed:
-the billing team fixes the log, and the next run takes the line again).
+assess`` replays it: events after ``--at`` are not applied, and an event the card
+refuses is reported on stderr and skipped: the card goes on with its other events
+and is assessed (one bad event in the feed never loses a card). A line that cannot
+be read is reported and skipped.
 """
 
 from __future__ import annotations
@@ -25,16 +26,23 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any, TextIO
 
 import iotcard
 
 
+def zone(policy: iotcard.Policy) -> tzinfo:
+    """The policy's time zone (``"+08:00"``), in which instants are written."""
+    offset = datetime.fromisoformat(f"2000-01-01T00:00:00{policy.timezone}").tzinfo
+    assert offset is not None
+    return offset
+
+
 def read_cards(path: Path, policy: iotcard.Policy, at: datetime) -> Iterator[tuple[int, iotcard.Card]]:
-    """Every card of every line that replays, with its line number; every line that
-    does not is reported on stderr."""
+    """Every card of every line that replays, with its line number; every refused
+    event, and every line that does not replay, is reported on stderr."""
     with path.open(encoding="utf-8") as f:
         for line, text in enumerate(f, start=1):
             if not text.strip():
@@ -47,14 +55,13 @@ def read_cards(path: Path, policy: iotcard.Policy, at: datetime) -> Iterator[tup
             try:
                 replayed = entry.replay(policy, at)
             except iotcard.IotCardError as e:
-                i = e.event_index
-                if i is not None and i < len(entry.events):
-                    when, event = entry.events[i]
-                    where = f"events[{i}] ({event.type} at {when.isoformat()}): "
-                else:
-                    where = ""
-                print(f"line {line}: {where}{e.code}: {e}", file=sys.stderr)
+                # The card cannot be brought to --at at all (a stored state after it).
+                print(f"line {line}: {e.code}: {e}", file=sys.stderr)
                 continue
+            for r in replayed.refused:
+                when = r.at.astimezone(zone(policy)).isoformat()
+                print(f"line {line}: events[{r.index}] ({r.event.type} at {when}): {r.error.code}: {r.error}",
+                      file=sys.stderr)
             for card in replayed.cards:
                 yield line, card
 

@@ -74,7 +74,7 @@ pub(crate) struct PyAssessment {
 
 impl From<Assessment> for PyAssessment {
     fn from(a: Assessment) -> Self {
-        let tz = a.timezone.0;
+        let tz = a.timezone;
         PyAssessment {
             at: Dt(a.at, tz),
             status: En(a.status),
@@ -124,7 +124,7 @@ impl PyAssessment {
     #[getter]
     fn hold_details<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         let a = &self.inner;
-        let tz = a.timezone.0;
+        let tz = a.timezone;
         PyTuple::new(
             py,
             a.holds
@@ -212,7 +212,7 @@ data_class! {
 }
 
 impl PyScheduled {
-    fn new(s: Scheduled, tz: chrono::FixedOffset) -> Self {
+    fn new(s: Scheduled, tz: iotcard::TimeZone) -> Self {
         PyScheduled {
             at: Dt(s.at, tz),
             change: En(s.change),
@@ -277,6 +277,9 @@ impl From<&Change> for PyChange {
             }
             Effect::StatusChanged { from, to } => (None, Some(En(from)), Some(En(to)), None),
             Effect::KeepNumberFeeDue { amount } => (None, None, None, Some(amount)),
+            // An effect newer than this binding: `effect` still names it (from
+            // the core's JSON tag); the attributes it has no field for are None.
+            _ => (None, None, None, None),
         };
         // The effect's name is the core's (its JSON tag).
         let effect = serde_json::to_value(c.effect)
@@ -287,7 +290,7 @@ impl From<&Change> for PyChange {
             at: Dt::utc(c.at),
             rule: En(c.rule),
             event: match c.cause {
-                Cause::Event(e) => Some(e),
+                Cause::Event(e) => Some(e.name()),
                 Cause::Scheduled(_) => None,
             },
             scheduled: match c.cause {

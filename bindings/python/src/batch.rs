@@ -371,7 +371,7 @@ assessments_methods!(
         format!(
             "<Assessments of {} cards at {}, {} failed>",
             self.cards.len(),
-            self.at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            self.at,
             failed
         )
     }

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::hash::{Hash, Hasher};
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeDelta, Timelike, Utc};
-use iotcard::{Error, Instant};
+use iotcard::{Error, Instant, TimeZone};
 use pyo3::prelude::*;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDateAccess, PyDateTime, PyDelta, PyDeltaAccess, PyDict,
@@ -120,7 +120,15 @@ fn instant_and_offset(field: &str, obj: &Bound<'_, PyAny>) -> PyResult<(Instant,
     })
     .and_then(|l| l.checked_sub_signed(TimeDelta::microseconds(offset_us)))
     .ok_or_else(|| invalid(field, short_repr(obj), "not a representable instant"))?;
-    Ok((DateTime::from_naive_utc_and_offset(local, Utc), offset_us))
+    // The core's supported range (every door refuses the same instants).
+    let t =
+        Instant::try_from(DateTime::<Utc>::from_naive_utc_and_offset(local, Utc)).map_err(|e| {
+            match e {
+                Error::InvalidInput { reason, .. } => invalid(field, short_repr(obj), reason),
+                other => to_py_err(other),
+            }
+        })?;
+    Ok((t, offset_us))
 }
 
 /// A Python `datetime` as an instant (see [`instant_and_offset`]).
@@ -133,13 +141,13 @@ pub(crate) fn instant(field: &str, obj: &Bound<'_, PyAny>) -> PyResult<Instant> 
 pub(crate) fn datetime(
     py: Python<'_>,
     t: Instant,
-    tz: FixedOffset,
+    tz: TimeZone,
 ) -> PyResult<Bound<'_, PyDateTime>> {
-    let local = t.with_timezone(&tz);
-    let tzinfo = if tz.local_minus_utc() == 0 {
+    let local = DateTime::<Utc>::from(t).with_timezone(&FixedOffset::from(tz));
+    let tzinfo = if tz.offset_seconds() == 0 {
         PyTzInfo::utc(py)?.to_owned()
     } else {
-        PyTzInfo::fixed_offset(py, PyDelta::new(py, 0, tz.local_minus_utc(), 0, true)?)?
+        PyTzInfo::fixed_offset(py, PyDelta::new(py, 0, tz.offset_seconds(), 0, true)?)?
     };
     PyDateTime::new(
         py,
@@ -155,14 +163,14 @@ pub(crate) fn datetime(
 }
 
 /// UTC, for instants that come with no billing time zone (card state, audit trail).
-pub(crate) fn utc() -> FixedOffset {
-    FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!("UTC is a valid offset"))
+pub(crate) fn utc() -> TimeZone {
+    TimeZone::UTC
 }
 
 /// An instant as an attribute: a `datetime` in `.1`; equal and hashed as the
 /// instant, whatever the offset (as Python's aware datetimes are).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Dt(pub(crate) Instant, pub(crate) FixedOffset);
+pub(crate) struct Dt(pub(crate) Instant, pub(crate) TimeZone);
 
 impl Dt {
     /// An instant in UTC.
@@ -295,7 +303,7 @@ fn to_json_at(path: &str, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Valu
     if obj.is_instance_of::<PyDateTime>() {
         let (t, offset_us) = instant_and_offset(path, obj)?;
         let tz = (offset_us % 60_000_000 == 0)
-            .then(|| FixedOffset::east_opt(i32::try_from(offset_us / 1_000_000).ok()?))
+            .then(|| TimeZone::from_offset_seconds(i32::try_from(offset_us / 1_000_000).ok()?))
             .flatten()
             .unwrap_or_else(utc);
         return Ok(Value::String(iotcard::format_instant(t, tz)));

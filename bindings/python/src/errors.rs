@@ -140,7 +140,9 @@ fn attributes(py: Python<'_>, exc: &Bound<'_, PyAny>, e: &Error) -> PyResult<()>
             exc.setattr("value", value)?;
             exc.setattr("reason", reason)?;
         }
-        Error::OutOfOrder { at, last, earliest } => {
+        Error::OutOfOrder {
+            at, last, earliest, ..
+        } => {
             exc.setattr("at", datetime(py, *at, utc())?)?;
             exc.setattr("last", datetime(py, *last, utc())?)?;
             exc.setattr("earliest", datetime(py, *earliest, utc())?)?;
@@ -153,11 +155,12 @@ fn attributes(py: Python<'_>, exc: &Bound<'_, PyAny>, e: &Error) -> PyResult<()>
             accepted_index,
             accepted_id,
             error,
+            ..
         } => {
             exc.setattr("at", datetime(py, *at, utc())?)?;
-            exc.setattr("event", *event)?;
+            exc.setattr("event", event.name())?;
             exc.setattr("accepted_at", datetime(py, *accepted_at, utc())?)?;
-            exc.setattr("accepted_event", *accepted_event)?;
+            exc.setattr("accepted_event", accepted_event.name())?;
             exc.setattr("accepted_index", *accepted_index)?;
             exc.setattr("accepted_id", accepted_id.as_deref())?;
             exc.setattr("accepted_code", error.code())?;
@@ -168,25 +171,28 @@ fn attributes(py: Python<'_>, exc: &Bound<'_, PyAny>, e: &Error) -> PyResult<()>
             event,
             accepted_at,
             accepted_event,
+            ..
         } => {
             exc.setattr("id", id)?;
             exc.setattr("at", datetime(py, *at, utc())?)?;
-            exc.setattr("event", *event)?;
+            exc.setattr("event", event.name())?;
             exc.setattr("accepted_at", datetime(py, *accepted_at, utc())?)?;
-            exc.setattr("accepted_event", *accepted_event)?;
+            exc.setattr("accepted_event", accepted_event.name())?;
         }
         Error::Terminal { status, action } => {
             exc.setattr("status", status.to_py(py)?)?;
             exc.setattr("action", *action)?;
         }
-        Error::NotActivated { event } => exc.setattr("event", *event)?,
-        Error::AlreadyActivated { since } => exc.setattr("since", datetime(py, *since, utc())?)?,
+        Error::NotActivated { event } => exc.setattr("event", event.name())?,
+        Error::AlreadyActivated { since, .. } => {
+            exc.setattr("since", datetime(py, *since, utc())?)?;
+        }
         Error::ManualSuspendNotAllowed { unmet } => {
             exc.setattr("unmet", frozenset(py, unmet.iter())?)?;
         }
         Error::ArrearsOutstanding { balance } => exc.setattr("balance", *balance)?,
         Error::NothingToLift { event, hold } => {
-            exc.setattr("event", *event)?;
+            exc.setattr("event", event.name())?;
             exc.setattr("holds", frozenset(py, hold.holds().iter())?)?;
         }
         // A kind this binding does not know yet carries `.code` and its message.

@@ -3,7 +3,7 @@
 //! shape. Every door goes through the core's parser: a constructor's arguments
 //! are the JSON fields of its type, so a bad value raises what `from_dict` raises.
 
-use iotcard::Event;
+use iotcard::{Event, EventKind};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyType};
 
@@ -31,10 +31,10 @@ impl PyEvent {
     /// The event of type `kind` with the given fields (None: left out).
     fn of<'py>(
         py: Python<'py>,
-        kind: &'static str,
+        kind: EventKind,
         fields: &[(&'static str, Option<&Bound<'py, PyAny>>)],
     ) -> PyResult<Self> {
-        let kind = kind.into_pyobject(py)?.into_any();
+        let kind = kind.name().into_pyobject(py)?.into_any();
         let all = std::iter::once(("type", Some(&kind))).chain(fields.iter().copied());
         Self::parse(&object("event", all)?)
     }
@@ -60,7 +60,7 @@ impl PyEvent {
     #[staticmethod]
     #[pyo3(signature = (imei = None))]
     fn activate(py: Python<'_>, imei: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        Self::of(py, "activate", &[("imei", imei)])
+        Self::of(py, EventKind::Activate, &[("imei", imei)])
     }
 
     /// R2, R5.2, R7.2: traffic reported by the operator.
@@ -73,28 +73,28 @@ impl PyEvent {
         region: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Self> {
         let fields = [("bytes", Some(bytes)), ("imei", imei), ("region", region)];
-        Self::of(py, "usage", &fields)
+        Self::of(py, EventKind::Usage, &fields)
     }
 
     /// R3.1: a charge (minor units, > 0).
     #[staticmethod]
     #[pyo3(signature = (amount, /))]
     fn charge(py: Python<'_>, amount: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Self::of(py, "charge", &[("amount", Some(amount))])
+        Self::of(py, EventKind::Charge, &[("amount", Some(amount))])
     }
 
     /// R3.2, R3.3: a payment (minor units, > 0).
     #[staticmethod]
     #[pyo3(signature = (amount, /))]
     fn payment(py: Python<'_>, amount: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Self::of(py, "payment", &[("amount", Some(amount))])
+        Self::of(py, EventKind::Payment, &[("amount", Some(amount))])
     }
 
     /// R2.4: a data package for the current quota period (bytes, > 0).
     #[staticmethod]
     #[pyo3(signature = (bytes, /))]
     fn top_up(py: Python<'_>, bytes: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Self::of(py, "top_up", &[("bytes", Some(bytes))])
+        Self::of(py, EventKind::TopUp, &[("bytes", Some(bytes))])
     }
 
     /// R1: the customer suspends the card.
@@ -117,28 +117,28 @@ impl PyEvent {
     #[staticmethod]
     #[pyo3(signature = (plan, /))]
     fn renew(py: Python<'_>, plan: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Self::of(py, "renew", &[("plan", Some(plan))])
+        Self::of(py, EventKind::Renew, &[("plan", Some(plan))])
     }
 
     /// R5.3: bind a new device.
     #[staticmethod]
     #[pyo3(signature = (imei, /))]
     fn rebind(py: Python<'_>, imei: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Self::of(py, "rebind", &[("imei", Some(imei))])
+        Self::of(py, EventKind::Rebind, &[("imei", Some(imei))])
     }
 
     /// R7.3: the operator lifts a hold only it can lift.
     #[staticmethod]
     #[pyo3(signature = (hold, /))]
     fn operator_release(py: Python<'_>, hold: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Self::of(py, "operator_release", &[("hold", Some(hold))])
+        Self::of(py, EventKind::OperatorRelease, &[("hold", Some(hold))])
     }
 
     /// R8.1: a maintenance window from the event's instant until `until`.
     #[staticmethod]
     #[pyo3(signature = (until, /))]
     fn maintenance(py: Python<'_>, until: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Self::of(py, "maintenance", &[("until", Some(until))])
+        Self::of(py, EventKind::Maintenance, &[("until", Some(until))])
     }
 
     /// R9.2: the card is reported lost.
@@ -153,7 +153,7 @@ impl PyEvent {
     #[staticmethod]
     #[pyo3(signature = (iccid, /))]
     fn replace(py: Python<'_>, iccid: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Self::of(py, "replace", &[("iccid", Some(iccid))])
+        Self::of(py, EventKind::Replace, &[("iccid", Some(iccid))])
     }
 
     /// R6.1: the customer cancels the card.
@@ -167,7 +167,7 @@ impl PyEvent {
     /// The event's `type` name (`"charge"`).
     #[getter]
     fn r#type(&self) -> &'static str {
-        self.inner.kind()
+        self.inner.kind().name()
     }
     /// `charge`, `payment`: the amount, minor units; else None.
     #[getter]

@@ -57,8 +57,10 @@ impl PyFleetEntry {
 
     /// Replays the events at or before `at` (later ones are counted, not applied),
     /// then advances to `at`: what `iotcard assess` does with each line. A refused
-    /// event stops the replay: its error is raised, with `.event_index` set to its
-    /// position in `events` (`len(events)` when advancing to `at` failed).
+    /// event is skipped and reported in `Replayed.refused`; the replay goes on.
+    /// When the card cannot be brought to `at` at all (a stored state whose clock
+    /// is after `at`), its error is raised with `.event_index` set to
+    /// `len(events)`.
     #[pyo3(signature = (policy, at, /))]
     fn replay(&self, policy: &Bound<'_, PyPolicy>, at: &Bound<'_, PyAny>) -> PyResult<PyReplayed> {
         let at = instant("at", at)?;
@@ -97,6 +99,57 @@ impl PyFleetEntry {
         FleetEntry::from_json(text)
             .map(|inner| PyFleetEntry { inner })
             .map_err(to_py_err)
+    }
+}
+
+/// An event the card refused during `FleetEntry.replay`: skipped, the card
+/// unchanged by it.
+#[pyclass(frozen, eq, module = "iotcard._iotcard", name = "Refused")]
+#[derive(Clone, PartialEq)]
+pub(crate) struct PyRefused {
+    index: usize,
+    at: Instant,
+    event: iotcard::Event,
+    error: iotcard::Error,
+}
+
+#[pymethods]
+impl PyRefused {
+    /// Its position in the entry's `events`.
+    #[getter]
+    fn index(&self) -> usize {
+        self.index
+    }
+    /// Its instant (in UTC).
+    #[getter]
+    fn at(&self) -> Dt {
+        Dt::utc(self.at)
+    }
+    /// The event.
+    #[getter]
+    fn event(&self) -> PyEvent {
+        PyEvent { inner: self.event }
+    }
+    /// The error the card refused it with: an `IotCardError` instance (not
+    /// raised), with its `.code`, message and attributes, and `.event_index`.
+    #[getter]
+    fn error(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let err = to_py_err(self.error.clone()).into_value(py).into_any();
+        err.bind(py).setattr("event_index", self.index)?;
+        Ok(err)
+    }
+
+    fn __hash__(&self) -> u64 {
+        json_hash(&format!("{}{:?}", self.index, self.error))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Refused(index={}, event='{}', code='{}')",
+            self.index,
+            self.event.kind(),
+            self.error.code()
+        )
     }
 }
 
@@ -141,6 +194,22 @@ impl PyReplayed {
     fn later_events(&self) -> usize {
         self.replayed.later_events
     }
+    /// The events the card refused, in order (each skipped; the replay went on).
+    #[getter]
+    fn refused<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(
+            py,
+            self.replayed.refused.iter().map(|r| {
+                let t = &self.entry.events[r.index];
+                PyRefused {
+                    index: r.index,
+                    at: t.at,
+                    event: t.event,
+                    error: r.error.clone(),
+                }
+            }),
+        )
+    }
     /// What to keep for the next run (`iotcard assess --save-states`): each card's
     /// state at the instant as a stored entry, the last one with the events later
     /// than the instant.
@@ -158,18 +227,20 @@ impl PyReplayed {
             .map(Card::to_json)
             .collect();
         json_hash(&format!(
-            "{}{states:?}{}",
+            "{}{states:?}{}{:?}",
             self.entry.to_json(),
-            r.later_events
+            r.later_events,
+            r.refused
         ))
     }
 
     fn __repr__(&self) -> String {
         format!(
-            "Replayed(card={}, replaced=<{} cards>, later_events={})",
+            "Replayed(card={}, replaced=<{} cards>, later_events={}, refused=<{} events>)",
             PyCard::from(self.replayed.card.clone()).__repr__(),
             self.replayed.replaced.len(),
-            self.replayed.later_events
+            self.replayed.later_events,
+            self.replayed.refused.len()
         )
     }
 }

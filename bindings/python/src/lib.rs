@@ -44,7 +44,7 @@ mod _iotcard {
     #[pymodule_export]
     use crate::event::PyEvent;
     #[pymodule_export]
-    use crate::fleet::{PyFleetEntry, PyReplayed};
+    use crate::fleet::{PyFleetEntry, PyRefused, PyReplayed};
     #[pymodule_export]
     use crate::policy::PyPolicy;
 

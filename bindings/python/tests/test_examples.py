@@ -1,6 +1,7 @@
 """The billing example runs on its sample data, writes the cards needing action, and
 agrees with the `iotcard assess` command on every fleet file: the same cards, the
-same assessments, the same lines skipped (a refused event skips its line)."""
+same assessments, the same events refused (a refused event is skipped, its card
+kept), the same lines skipped."""
 
 from __future__ import annotations
 
@@ -36,12 +37,15 @@ def test_billing_example_writes_the_cards_that_need_action(tmp_path: Path) -> No
     assert len(rows) == 4
     assert by_iccid["89860012345678900032"]["overage_charge"] == 100
     assert by_iccid["89860012345678900040"]["remedies"] == {"lost": "replace_card"}
-    assert by_iccid["89860012345678900057"]["status"] == "replaced"  # the card a replace event swapped out
     assert by_iccid["89860012345678900073"]["refund"]["eligible_to_request"] is True
-    # Line 2's manual_suspend is refused (arrears): the line is skipped, as `iotcard assess` skips it.
-    assert "89860012345678900024" not in by_iccid
-    assert re.search(r"^line 2: events\[2\] \(manual_suspend at .*\): manual_suspend_not_allowed: ", run.stderr, re.M)
-    assert "7 cards assessed, 4 need action" in run.stderr
+    # A replaced card needs nothing (a daily run would flag it forever).
+    assert "89860012345678900057" not in by_iccid
+    # Line 2's manual_suspend is refused (arrears): reported and skipped, the card
+    # kept and assessed with its other events, as `iotcard assess` does.
+    assert by_iccid["89860012345678900024"]["holds"] == ["arrears"]
+    assert re.search(r"^line 2: events\[2\] \(manual_suspend at .*\+08:00\): manual_suspend_not_allowed: ",
+                     run.stderr, re.M), run.stderr
+    assert "8 cards assessed, 4 need action" in run.stderr
 
 
 def test_billing_example_refuses_an_instant_without_offset() -> None:
@@ -81,9 +85,10 @@ def test_billing_example_agrees_with_iotcard_assess(tmp_path: Path, fleet: Path,
     theirs: dict[tuple[int, str], dict[str, Any]] = {
         (r["line"], r["iccid"]): r for r in map(json.loads, cli.stdout.splitlines())
     }
-    summary = re.search(r"^(\d+) cards assessed, (\d+) need action, (\d+) lines skipped", cli.stderr, re.M)
+    summary = re.search(r"^(\d+) cards assessed, (\d+) need action, \d+ terminal \(cancelled or replaced\), "
+                        r"(\d+) events refused, (\d+) lines skipped", cli.stderr, re.M)
     assert summary is not None, cli.stderr
-    cards, need_action, skipped = map(int, summary.groups())
+    cards, need_action, refused, skipped = map(int, summary.groups())
     # The same cards assessed and needing action ...
     assert f"{cards} cards assessed, {need_action} need action" in run.stderr
     assert len(mine) == need_action
@@ -92,9 +97,10 @@ def test_billing_example_agrees_with_iotcard_assess(tmp_path: Path, fleet: Path,
         other = theirs[(row["line"], row["iccid"])]
         for key, value in row.items():
             assert other[key] == value, (row["line"], row["iccid"], key)
-    # ... and the same lines skipped.
-    def skipped_lines(stderr: str) -> set[int]:
-        return {int(n) for n in re.findall(r"^line (\d+): ", stderr, re.M)}
+    # ... the same events refused, and the same lines skipped.
+    def reported(stderr: str) -> list[str]:
+        return sorted(re.findall(r"^line \d+: .*$", stderr, re.M))
 
-    assert skipped_lines(run.stderr) == skipped_lines(cli.stderr)
-    assert len(skipped_lines(run.stderr)) == skipped
+    assert reported(run.stderr) == reported(cli.stderr)
+    assert len([r for r in reported(run.stderr) if re.match(r"line \d+: events\[", r)]) == refused
+    assert len([r for r in reported(run.stderr) if not re.match(r"line \d+: events\[", r)]) == skipped

@@ -68,16 +68,33 @@ def test_replace_gives_every_card_of_the_line() -> None:
     assert len(r.stored()) == 2
 
 
-def test_a_refused_event_stops_the_replay_and_names_its_position() -> None:
+def test_a_refused_event_is_reported_and_skipped_and_the_card_goes_on() -> None:
     entry = FleetEntry.from_dict(line(
         ACTIVATE,
         ("2026-02-01T00:00:00+08:00", {"type": "charge", "amount": 1500}),
         ("2026-02-03T09:00:00+08:00", {"type": "manual_suspend"}),
+        ("2026-02-04T09:00:00+08:00", {"type": "payment", "amount": 200}),
     ))
-    with pytest.raises(iotcard.ManualSuspendNotAllowed) as info:
-        entry.replay(Policy(), datetime(2026, 3, 1, tzinfo=CST))
-    assert info.value.event_index == 2 and info.value.unmet == {"arrears"}
-    # A stored state advanced to before its clock: the index is len(events).
+    at = datetime(2026, 3, 1, tzinfo=CST)
+    r = entry.replay(Policy(), at)
+    (refused,) = r.refused
+    assert refused.index == 2 and refused.event == Event.manual_suspend()
+    assert refused.at == datetime(2026, 2, 3, 9, tzinfo=CST)
+    assert isinstance(refused.error, iotcard.ManualSuspendNotAllowed)
+    assert refused.error.code == "manual_suspend_not_allowed" and refused.error.unmet == {"arrears"}
+    assert refused.error.event_index == 2
+    # The card went on with the payment after it: as if the refused event had not come.
+    assert r.card.balance == -300 and r.card.holds == {"arrears"}
+    without = FleetEntry.from_dict(line(
+        ACTIVATE,
+        ("2026-02-01T00:00:00+08:00", {"type": "charge", "amount": 1500}),
+        ("2026-02-04T09:00:00+08:00", {"type": "payment", "amount": 200}),
+    )).replay(Policy(), at)
+    assert r.card == without.card and without.refused == ()
+    assert r != without and r == entry.replay(Policy(), at) and hash(r) == hash(entry.replay(Policy(), at))
+    assert "refused=<1 events>" in repr(r) and "manual_suspend_not_allowed" in repr(refused)
+    # A stored state advanced to before its clock cannot be replayed at all: raised,
+    # the index is len(events).
     (stored,) = FleetEntry.from_dict(line(ACTIVATE)).replay(Policy(), datetime(2026, 3, 1, tzinfo=CST)).stored()
     with pytest.raises(iotcard.OutOfOrder) as late:
         stored.replay(Policy(), datetime(2026, 2, 1, tzinfo=CST))

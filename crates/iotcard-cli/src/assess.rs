@@ -1,16 +1,26 @@
 //! `iotcard assess`: replay and assess a fleet file, streaming.
+//!
+//! A refused event is reported (standard error, or `--rejects`) and skipped: its
+//! card goes on with its other events, is assessed, counted and saved. A line that
+//! cannot be read at all is reported, and copied as it was to `--save-states`.
+//! Every file this command writes is written beside its target and renamed over
+//! it once complete, so a run killed at any moment leaves yesterday's file as it
+//! was.
 
+use std::borrow::Cow;
+use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use iotcard::fleet::FleetEntry;
 use iotcard::{
-    Assessment, Assessor, Card, Hold, Instant, MAX_LOG_JSON_BYTES, Policy, Status, format_instant,
-    parse_instant,
+    Assessment, Assessor, Card, Event, Hold, Instant, MAX_LOG_JSON_BYTES, Policy, Status,
+    format_instant, parse_instant,
 };
 
 use crate::Format;
@@ -22,12 +32,23 @@ struct Summary {
     by_status: [u64; Status::ALL.len()],
     by_hold: [u64; Hold::ALL.len()],
     needing_action: u64,
+    /// Cancelled and replaced cards: they need nothing.
+    terminal: u64,
+    /// Events the cards refused (reported and skipped; the cards went on).
+    refused_events: u64,
+    /// Lines that could not be read, or whose card could not be assessed.
     skipped_lines: u64,
+    /// Lines too long to keep, so `--save-states` cannot copy them.
+    unkept_lines: u64,
     later_events: u64,
+    /// Balances and fees due, minor units, leaving out replaced cards (their
+    /// balance and fees are carried by the card that replaced them).
+    balance: i128,
+    fees: i128,
 }
 
 impl Summary {
-    fn add(&mut self, a: &Assessment) {
+    fn add(&mut self, a: &Assessment, fees: i64) {
         self.cards += 1;
         self.by_status[a.status as usize] += 1;
         for h in a.holds.iter() {
@@ -35,6 +56,13 @@ impl Summary {
         }
         if a.needs_action() {
             self.needing_action += 1;
+        }
+        if a.status.is_terminal() {
+            self.terminal += 1;
+        }
+        if a.status != Status::Replaced {
+            self.balance += i128::from(a.balance);
+            self.fees += i128::from(fees);
         }
     }
 
@@ -47,16 +75,34 @@ impl Summary {
             *a += b;
         }
         self.needing_action += o.needing_action;
+        self.terminal += o.terminal;
+        self.refused_events += o.refused_events;
         self.skipped_lines += o.skipped_lines;
+        self.unkept_lines += o.unkept_lines;
         self.later_events += o.later_events;
+        self.balance += o.balance;
+        self.fees += o.fees;
     }
 
     fn write(&self, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w)?;
         writeln!(
             w,
-            "{} cards assessed, {} need action, {} lines skipped, {} events after --at not applied",
-            self.cards, self.needing_action, self.skipped_lines, self.later_events
+            "{} cards assessed, {} need action, {} terminal (cancelled or replaced), \
+             {} events refused, {} lines skipped, {} events after --at not applied",
+            self.cards,
+            self.needing_action,
+            self.terminal,
+            self.refused_events,
+            self.skipped_lines,
+            self.later_events
+        )?;
+        writeln!(
+            w,
+            "totals: balance {} CNY, fees due {} CNY (replaced cards left out: their money \
+             is on the card that replaced them)",
+            Yuan(self.balance),
+            Yuan(self.fees)
         )?;
         write!(w, "by status:")?;
         for s in Status::ALL {
@@ -71,10 +117,16 @@ impl Summary {
     }
 }
 
-fn yuan(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    let a = fen.unsigned_abs();
-    format!("{sign}{}.{:02}", a / 100, a % 100)
+/// Minor units (fen) as yuan with two decimals.
+struct Yuan(i128);
+
+impl fmt::Display for Yuan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let a = self.0.unsigned_abs();
+        // Padded as a whole, so that the column aligns.
+        f.pad(&format!("{sign}{}.{:02}", a / 100, a % 100))
+    }
 }
 
 /// A `--format jsonl` row: where the card came from, then its assessment.
@@ -85,6 +137,58 @@ struct JsonRow<'a> {
     msisdn: &'a str,
     #[serde(flatten)]
     assessment: &'a Assessment,
+}
+
+/// A `--rejects` line for a refused event (docs/json.md "Rejects line").
+#[derive(serde::Serialize)]
+struct RefusedRow<'a> {
+    line: u64,
+    iccid: &'a str,
+    index: usize,
+    at: &'a str,
+    event: &'a Event,
+    code: &'a str,
+    message: &'a str,
+}
+
+/// A `--rejects` line for a line that could not be read, or not be assessed:
+/// `raw` is the line as it was (`null` when too long to keep).
+#[derive(serde::Serialize)]
+struct UnreadRow<'a> {
+    line: u64,
+    code: &'a str,
+    message: &'a str,
+    raw: Option<Cow<'a, str>>,
+}
+
+/// The table's columns: fixed widths for the fixed-width values, the holds last
+/// (any number of them leaves the other columns aligned).
+macro_rules! table_row {
+    ($w:expr, $iccid:expr, $status:expr, $next:expr, $when:expr, $balance:expr, $fees:expr) => {
+        write!(
+            $w,
+            "{:<20}  {:<10}  {:<16}  {:<25}  {:>15}  {:>15}  ",
+            $iccid, $status, $next, $when, $balance, $fees
+        )
+    };
+}
+
+fn header(w: &mut dyn Write) -> io::Result<()> {
+    table_row!(
+        w,
+        "ICCID",
+        "STATUS",
+        "NEXT CHANGE",
+        "WHEN",
+        "BALANCE (CNY)",
+        "FEES DUE (CNY)"
+    )?;
+    writeln!(w, "HOLDS")
+}
+
+fn totals_row(w: &mut dyn Write, s: &Summary) -> io::Result<()> {
+    table_row!(w, "TOTAL", "", "", "", Yuan(s.balance), Yuan(s.fees))?;
+    writeln!(w, "(replaced cards left out)")
 }
 
 fn row(
@@ -108,25 +212,32 @@ fn row(
             w.write_all(b"\n")
         }
         Format::Table => {
-            let holds: Vec<&str> = a.holds.iter().map(Hold::name).collect();
-            let (next, when) = a.next.map_or(("-".to_owned(), "-".to_owned()), |n| {
-                (n.change.to_string(), format_instant(n.at, a.timezone.0))
+            let (next, when) = a.next.map_or(("-", Cow::Borrowed("-")), |n| {
+                (
+                    n.change.name(),
+                    Cow::Owned(format_instant(n.at, a.timezone)),
+                )
             });
-            writeln!(
+            table_row!(
                 w,
-                "{:<20}  {:<10}  {:<32}  {:<16}  {:<25}  {:>12}  {:>10}",
                 card.iccid(),
                 a.status.name(),
-                if holds.is_empty() {
-                    "-".to_owned()
-                } else {
-                    holds.join(",")
-                },
                 next,
                 when,
-                yuan(a.balance),
-                yuan(fees)
-            )
+                Yuan(i128::from(a.balance)),
+                Yuan(i128::from(fees))
+            )?;
+            if a.holds.is_empty() {
+                w.push(b'-');
+            }
+            for (i, h) in a.holds.iter().enumerate() {
+                if i > 0 {
+                    w.push(b',');
+                }
+                w.extend_from_slice(h.name().as_bytes());
+            }
+            w.push(b'\n');
+            Ok(())
         }
     }
 }
@@ -141,96 +252,249 @@ fn open(path: &Path) -> io::Result<(Box<dyn Read>, Option<u64>)> {
     }
 }
 
-/// What `iotcard assess` writes besides the summary.
+/// A file written beside its target (`.NAME.iotcard-PID.tmp` in the same folder)
+/// and renamed over it by [`Staged::commit`]: the target is either as it was or
+/// complete, whenever the run stops. The target may be the input itself: the
+/// input stays open on the old file until the end.
+struct Staged {
+    target: PathBuf,
+    temp: PathBuf,
+    file: BufWriter<File>,
+}
+
+impl Staged {
+    fn create(target: &Path) -> io::Result<Staged> {
+        let name = target
+            .file_name()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
+        let mut temp_name = std::ffi::OsString::from(".");
+        temp_name.push(name);
+        temp_name.push(format!(".iotcard-{}.tmp", std::process::id()));
+        let temp = target.with_file_name(temp_name);
+        let file = File::create(&temp)?;
+        // The new file keeps the old one's permissions.
+        if let Ok(meta) = std::fs::metadata(target) {
+            let _ = file.set_permissions(meta.permissions());
+        }
+        Ok(Staged {
+            target: target.to_path_buf(),
+            temp,
+            file: BufWriter::with_capacity(1 << 16, file),
+        })
+    }
+
+    /// Flushes, syncs and renames the file over its target.
+    fn commit(self) -> io::Result<()> {
+        let Staged { target, temp, file } = self;
+        let done = file
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)
+            .and_then(|f| f.sync_all())
+            .and_then(|()| std::fs::rename(&temp, &target));
+        if done.is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+        done
+    }
+
+    /// Removes the file; the target stays as it was.
+    fn discard(self) {
+        let Staged { temp, file, .. } = self;
+        drop(file.into_parts());
+        let _ = std::fs::remove_file(&temp);
+    }
+}
+
+/// What `iotcard assess` writes besides the rows and the summary.
 #[derive(Clone, Copy)]
 struct Outputs {
     format: Format,
     /// Whether each line's stored states go to `--save-states`.
     save_states: bool,
+    /// Whether refused events and unreadable lines go to `--rejects`.
+    rejects: bool,
+    /// The policy's time zone, for the instants of messages.
+    zone: iotcard::TimeZone,
 }
 
-pub(crate) fn run(
-    fleet: &Path,
-    at: &str,
-    policy: Option<&Path>,
-    format: Format,
-    save_states: Option<&Path>,
-) -> ExitCode {
-    let at: Instant = match parse_instant("--at", at) {
+/// Where a run failed: the input, or one of the outputs (named in the message).
+enum Fail {
+    Input(io::Error),
+    Stdout(io::Error),
+    Stderr(io::Error),
+    SaveStates(io::Error),
+    Rejects(io::Error),
+}
+
+/// The paths and options of one `iotcard assess` run.
+pub(crate) struct Args<'a> {
+    pub(crate) fleet: &'a Path,
+    pub(crate) at: &'a str,
+    pub(crate) policy: Option<&'a Path>,
+    pub(crate) format: Format,
+    pub(crate) save_states: Option<&'a Path>,
+    pub(crate) rejects: Option<&'a Path>,
+}
+
+fn bad(message: &str) -> ExitCode {
+    let _ = writeln!(io::stderr(), "iotcard: {message}");
+    ExitCode::from(2)
+}
+
+/// `--save-states FILE` or `--rejects FILE`, for messages.
+fn named(flag: &str, path: Option<&Path>) -> String {
+    format!(
+        "{flag} {}",
+        path.map_or_else(String::new, |p| p.display().to_string())
+    )
+}
+
+/// Removes the files written so far: their targets stay as they were.
+fn discard(files: [Option<Staged>; 2]) {
+    for f in files.into_iter().flatten() {
+        f.discard();
+    }
+}
+
+/// The files `--save-states` and `--rejects` are written to, beside their targets.
+fn create_outputs(args: &Args<'_>) -> Result<[Option<Staged>; 2], ExitCode> {
+    if let (Some(s), Some(r)) = (args.save_states, args.rejects)
+        && s == r
+    {
+        return Err(bad(&format!(
+            "--save-states and --rejects are the same file ({})",
+            s.display()
+        )));
+    }
+    let states = args
+        .save_states
+        .map(Staged::create)
+        .transpose()
+        .map_err(|e| {
+            bad(&format!(
+                "{}: {e}",
+                named("--save-states", args.save_states)
+            ))
+        })?;
+    match args.rejects.map(Staged::create).transpose() {
+        Ok(rejects) => Ok([states, rejects]),
+        Err(e) => {
+            discard([states, None]);
+            Err(bad(&format!("{}: {e}", named("--rejects", args.rejects))))
+        }
+    }
+}
+
+/// The end of a run that failed: its files removed, the failure named.
+fn failed(args: &Args<'_>, fail: Fail) -> ExitCode {
+    let (what, e) = match fail {
+        Fail::Input(e) => (args.fleet.display().to_string(), e),
+        Fail::Stdout(e) => ("standard output".to_owned(), e),
+        Fail::Stderr(e) => ("standard error".to_owned(), e),
+        Fail::SaveStates(e) => (named("--save-states", args.save_states), e),
+        Fail::Rejects(e) => (named("--rejects", args.rejects), e),
+    };
+    crate::output_failed(&what, &e)
+}
+
+/// Renames the files written over their targets, and tells the exit status.
+fn finish(args: &Args<'_>, summary: &Summary, [states, rejects]: [Option<Staged>; 2]) -> ExitCode {
+    if let Some(s) = states {
+        if summary.unkept_lines > 0 {
+            discard([Some(s), rejects]);
+            return bad(&format!(
+                "{}: {} lines longer than iotcard::MAX_LOG_JSON_BYTES cannot be copied; \
+                 the file is left as it was",
+                named("--save-states", args.save_states),
+                summary.unkept_lines
+            ));
+        }
+        if let Err(e) = s.commit() {
+            discard([None, rejects]);
+            return bad(&format!(
+                "{}: {e}",
+                named("--save-states", args.save_states)
+            ));
+        }
+    }
+    if let Some(r) = rejects
+        && let Err(e) = r.commit()
+    {
+        return bad(&format!("{}: {e}", named("--rejects", args.rejects)));
+    }
+    if summary.skipped_lines > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+pub(crate) fn run(args: &Args<'_>) -> ExitCode {
+    let at: Instant = match parse_instant("--at", args.at) {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("iotcard: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return bad(&e.to_string()),
     };
-    let policy = match crate::load_policy(policy) {
+    let policy = match crate::load_policy(args.policy) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("iotcard: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return bad(&e),
     };
-    let (input, len) = match open(fleet) {
+    let (input, len) = match open(args.fleet) {
         Ok(x) => x,
-        Err(e) => {
-            eprintln!("iotcard: {}: {e}", fleet.display());
-            return ExitCode::from(2);
-        }
+        Err(e) => return bad(&format!("{}: {e}", args.fleet.display())),
+    };
+    let mut files = match create_outputs(args) {
+        Ok(f) => f,
+        Err(code) => return code,
     };
     let bar = len.map_or_else(ProgressBar::hidden, |n| {
         ProgressBar::new(n).with_style(
-            ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta}")
+            ProgressStyle::with_template("{bar:40} {bytes} of {total_bytes}, {msg}, {eta} left")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         )
     });
-    let mut states = match save_states.map(File::create).transpose() {
-        Ok(f) => f.map(|f| BufWriter::with_capacity(1 << 16, f)),
-        Err(e) => {
-            let path = save_states.map_or_else(String::new, |p| p.display().to_string());
-            eprintln!("iotcard: --save-states {path}: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    bar.set_message(progress_message(0, Duration::ZERO));
     let reader = BufReader::with_capacity(1 << 20, bar.wrap_read(input));
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout());
     let outputs = Outputs {
-        format,
-        save_states: states.is_some(),
+        format: args.format,
+        save_states: files[0].is_some(),
+        rejects: files[1].is_some(),
+        zone: policy.timezone,
     };
+    let [states, rejects] = &mut files;
     let streamed = assess_stream(
         reader,
         &policy,
         at,
         outputs,
+        &bar,
         &mut out,
-        states.as_mut().map(|w| w as &mut (dyn Write + Send)),
+        states
+            .as_mut()
+            .map(|s| &mut s.file as &mut (dyn Write + Send)),
+        rejects
+            .as_mut()
+            .map(|r| &mut r.file as &mut (dyn Write + Send)),
     );
-    match streamed {
-        Ok(summary) => {
-            bar.finish_and_clear();
-            let written = match format {
-                Format::Table => summary.write(&mut out),
-                Format::Jsonl => summary.write(&mut io::stderr()),
-            };
-            if let Err(e) = written.and_then(|()| out.flush()) {
-                eprintln!("iotcard: {e}");
-                return ExitCode::from(2);
-            }
-            if let Some(Err(e)) = states.as_mut().map(Write::flush) {
-                let path = save_states.map_or_else(String::new, |p| p.display().to_string());
-                eprintln!("iotcard: --save-states {path}: {e}");
-                return ExitCode::from(2);
-            }
-            if summary.skipped_lines > 0 {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
+    bar.finish_and_clear();
+    let streamed = streamed.and_then(|summary| {
+        match args.format {
+            Format::Table => totals_row(&mut out, &summary)
+                .and_then(|()| summary.write(&mut out))
+                .and_then(|()| out.flush())
+                .map_err(Fail::Stdout)?,
+            Format::Jsonl => {
+                out.flush().map_err(Fail::Stdout)?;
+                summary.write(&mut io::stderr()).map_err(Fail::Stderr)?;
             }
         }
-        Err(e) => {
-            bar.finish_and_clear();
-            eprintln!("iotcard: {}: {e}", fleet.display());
-            ExitCode::from(2)
+        Ok(summary)
+    });
+    match streamed {
+        Ok(summary) => finish(args, &summary, files),
+        Err(fail) => {
+            discard(files);
+            failed(args, fail)
         }
     }
 }
@@ -242,29 +506,81 @@ const CHUNK_LINES: usize = 256;
 /// Bytes per unit of work, at most (a chunk closes at the line that passes it).
 const CHUNK_BYTES: usize = 4 << 20;
 
+/// A line that could not be read: why, and its bytes (without the newline)
+/// unless it was too long to keep.
+#[derive(Debug, PartialEq, Eq)]
+struct Unread {
+    why: String,
+    raw: Option<Vec<u8>>,
+}
+
 /// A run of input lines.
 struct Chunk {
     seq: u64,
     first_line: u64,
     /// Each line, or why it could not be read (too long, not UTF-8).
-    lines: Vec<Result<String, String>>,
+    lines: Vec<Result<String, Unread>>,
 }
 
-/// What a worker made of a chunk: output rows, stored states, error lines, counts.
+/// What a worker made of a chunk: output rows, stored states, rejects, error
+/// lines, counts.
 struct Done {
     seq: u64,
     rows: Vec<u8>,
     /// Lines for `--save-states`.
     states: Vec<u8>,
+    /// Lines for `--rejects`.
+    rejects: Vec<u8>,
     errors: String,
     summary: Summary,
 }
 
-/// Replays and assesses one line, writing its rows and errors.
-/// With `--save-states`, a skipped line is kept as it was, so that nothing is
-/// lost: the next run reports it again until it is fixed.
+/// The line without its line end.
+fn unterminated(text: &str) -> &str {
+    text.strip_suffix('\n').unwrap_or(text)
+}
+
+/// Reports a line that is skipped whole: on standard error, in `--rejects`
+/// (with its raw text), and keeps it as it was for `--save-states`, so that
+/// nothing is lost: the next run reports it again until it is fixed.
+fn skip_line(
+    done: &mut Done,
+    outputs: Outputs,
+    line: u64,
+    code: &str,
+    message: &str,
+    raw: Option<&[u8]>,
+) -> io::Result<()> {
+    use std::fmt::Write as _;
+    let _ = writeln!(done.errors, "line {line}: {message}");
+    done.summary.skipped_lines += 1;
+    if outputs.rejects {
+        serde_json::to_writer(
+            &mut done.rejects,
+            &UnreadRow {
+                line,
+                code,
+                message,
+                raw: raw.map(String::from_utf8_lossy),
+            },
+        )?;
+        done.rejects.push(b'\n');
+    }
+    if outputs.save_states {
+        match raw {
+            Some(raw) => {
+                done.states.extend_from_slice(raw);
+                done.states.push(b'\n');
+            }
+            None => done.summary.unkept_lines += 1,
+        }
+    }
+    Ok(())
+}
+
+/// Replays and assesses one line, writing its rows, rejects and errors.
 fn assess_line(
-    text: &str,
+    raw: &str,
     line_no: u64,
     assessor: &Assessor<'_>,
     outputs: Outputs,
@@ -273,33 +589,65 @@ fn assess_line(
     use std::fmt::Write as _;
     let policy = assessor.policy();
     let at = assessor.at();
-    let entry = match FleetEntry::from_json(text) {
+    let raw = unterminated(raw);
+    let entry = match FleetEntry::from_json(raw.trim()) {
         Ok(e) => e,
         Err(e) => {
-            let _ = writeln!(done.errors, "line {line_no}: {e}");
-            done.summary.skipped_lines += 1;
-            keep_as_is(text, outputs, done);
-            return Ok(());
+            let message = e.to_string();
+            return skip_line(
+                done,
+                outputs,
+                line_no,
+                e.code(),
+                &message,
+                Some(raw.as_bytes()),
+            );
         }
     };
     let replayed = match entry.replay(policy, at) {
         Ok(r) => r,
-        Err((i, e)) => {
-            let _ = match entry.events.get(i) {
-                Some(ev) => writeln!(
-                    done.errors,
-                    "line {line_no}: events[{i}] ({} at {}): {}: {e}",
-                    ev.event.kind(),
-                    ev.at.to_rfc3339(),
-                    e.code()
-                ),
-                None => writeln!(done.errors, "line {line_no}: {}: {e}", e.code()),
-            };
-            done.summary.skipped_lines += 1;
-            keep_as_is(text, outputs, done);
-            return Ok(());
+        Err((_, e)) => {
+            let message = format!("{}: {e}", e.code());
+            return skip_line(
+                done,
+                outputs,
+                line_no,
+                e.code(),
+                &message,
+                Some(raw.as_bytes()),
+            );
         }
     };
+    for r in &replayed.refused {
+        let t = &entry.events[r.index];
+        let when = format_instant(t.at, outputs.zone);
+        let message = r.error.to_string();
+        done.summary.refused_events += 1;
+        if outputs.rejects {
+            let iccid = r.iccid;
+            serde_json::to_writer(
+                &mut done.rejects,
+                &RefusedRow {
+                    line: line_no,
+                    iccid: iccid.as_str(),
+                    index: r.index,
+                    at: &when,
+                    event: &t.event,
+                    code: r.error.code(),
+                    message: &message,
+                },
+            )?;
+            done.rejects.push(b'\n');
+        } else {
+            let _ = writeln!(
+                done.errors,
+                "line {line_no}: events[{}] ({} at {when}): {}: {message}",
+                r.index,
+                t.event.kind(),
+                r.error.code()
+            );
+        }
+    }
     done.summary.later_events += replayed.later_events as u64;
     for card in replayed
         .replaced
@@ -308,12 +656,25 @@ fn assess_line(
     {
         match assessor.assess(card).and_then(|a| Ok((a, a.fees_due()?))) {
             Ok((a, fees)) => {
-                done.summary.add(&a);
+                done.summary.add(&a, fees);
                 row(&mut done.rows, outputs.format, line_no, card, &a, fees)?;
             }
             Err(e) => {
-                let _ = writeln!(done.errors, "line {line_no}: {}: {e}", e.code());
+                let message = format!("{}: {}: {e}", card.iccid(), e.code());
+                let _ = writeln!(done.errors, "line {line_no}: {message}");
                 done.summary.skipped_lines += 1;
+                if outputs.rejects {
+                    serde_json::to_writer(
+                        &mut done.rejects,
+                        &UnreadRow {
+                            line: line_no,
+                            code: e.code(),
+                            message: &message,
+                            raw: None,
+                        },
+                    )?;
+                    done.rejects.push(b'\n');
+                }
             }
         }
     }
@@ -324,14 +685,6 @@ fn assess_line(
         }
     }
     Ok(())
-}
-
-/// Keeps a skipped line for `--save-states`, as it was.
-fn keep_as_is(text: &str, outputs: Outputs, done: &mut Done) {
-    if outputs.save_states {
-        done.states.extend_from_slice(text.as_bytes());
-        done.states.push(b'\n');
-    }
 }
 
 /// A worker: takes chunks until the reader is done, sends what it made of each.
@@ -351,26 +704,27 @@ fn work(
             seq: chunk.seq,
             rows: Vec::with_capacity(chunk.lines.len() * 128),
             states: Vec::new(),
+            rejects: Vec::new(),
             errors: String::new(),
             summary: Summary::default(),
         };
         let mut result = Ok(());
         for (i, line) in chunk.lines.iter().enumerate() {
             let line_no = chunk.first_line + i as u64;
-            let text = match line {
-                Ok(text) => text.trim(),
-                Err(why) => {
-                    use std::fmt::Write as _;
-                    let _ = writeln!(done.errors, "line {line_no}: {why}");
-                    done.summary.skipped_lines += 1;
-                    continue;
-                }
+            result = match line {
+                Ok(text) if text.trim().is_empty() => Ok(()),
+                Ok(text) => assess_line(text, line_no, assessor, outputs, &mut done),
+                Err(unread) => skip_line(
+                    &mut done,
+                    outputs,
+                    line_no,
+                    iotcard::ErrorKind::InvalidInput.code(),
+                    &unread.why,
+                    unread.raw.as_deref(),
+                ),
             };
-            if !text.is_empty() {
-                result = assess_line(text, line_no, assessor, outputs, &mut done);
-                if result.is_err() {
-                    break;
-                }
+            if result.is_err() {
+                break;
             }
         }
         if done_tx.send(result.map(|()| done)).is_err() {
@@ -413,12 +767,12 @@ fn read_chunks(reader: &mut impl BufRead, work_tx: &mpsc::SyncSender<Chunk>) -> 
 }
 
 /// Reads one line of at most `limit` bytes. A longer line is skipped to its end
-/// without being kept (memory stays bounded whatever the input), and so is a
-/// line that is not UTF-8: both come back as the reason. `None` at the end.
+/// without being kept (memory stays bounded whatever the input); a line that is
+/// not UTF-8 comes back with its bytes. `None` at the end.
 fn read_line_bounded(
     reader: &mut impl BufRead,
     limit: usize,
-) -> io::Result<Option<Result<String, String>>> {
+) -> io::Result<Option<Result<String, Unread>>> {
     let mut buf = Vec::new();
     let n = reader
         .by_ref()
@@ -441,33 +795,75 @@ fn read_line_bounded(
             let all = available.len();
             reader.consume(all);
         }
-        return Ok(Some(Err(format!(
-            "longer than the limit of {limit} bytes (iotcard::MAX_LOG_JSON_BYTES); skipped"
-        ))));
+        return Ok(Some(Err(Unread {
+            why: format!(
+                "longer than the limit of {limit} bytes (iotcard::MAX_LOG_JSON_BYTES); skipped"
+            ),
+            raw: None,
+        })));
     }
-    Ok(Some(
-        String::from_utf8(buf).map_err(|e| format!("not UTF-8 ({e}); skipped")),
-    ))
+    Ok(Some(String::from_utf8(buf).map_err(|e| {
+        let why = format!("not UTF-8 ({}); skipped", e.utf8_error());
+        let mut raw = e.into_bytes();
+        if raw.last() == Some(&b'\n') {
+            raw.pop();
+        }
+        Unread {
+            why,
+            raw: Some(raw),
+        }
+    })))
+}
+
+/// Cards per second in words, for the progress bar: `1,234,567 cards, 540,000 a second`.
+fn progress_message(cards: u64, elapsed: Duration) -> String {
+    fn grouped(n: u64) -> String {
+        let digits = n.to_string();
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    }
+    let secs = elapsed.as_secs_f64();
+    if secs < 0.5 {
+        return format!("{} cards", grouped(cards));
+    }
+    // Cards per second, rounded to what a reader takes in.
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let rate = (cards as f64 / secs) as u64;
+    let rate = if rate >= 10_000 {
+        rate / 1000 * 1000
+    } else {
+        rate
+    };
+    format!("{} cards, {} cards a second", grouped(cards), grouped(rate))
 }
 
 /// Reads the fleet in chunks, assesses them on every core, and writes the rows in
 /// input order. Memory is bounded by the chunks in flight, whatever the fleet.
+#[allow(clippy::too_many_arguments)]
 fn assess_stream(
     mut reader: impl BufRead,
     policy: &Policy,
     at: Instant,
     outputs: Outputs,
+    bar: &ProgressBar,
     out: &mut (dyn Write + Send),
     mut states: Option<&mut (dyn Write + Send)>,
-) -> io::Result<Summary> {
+    mut rejects: Option<&mut (dyn Write + Send)>,
+) -> Result<Summary, Fail> {
     if outputs.format == Format::Table {
-        writeln!(
-            out,
-            "{:<20}  {:<10}  {:<32}  {:<16}  {:<25}  {:>12}  {:>10}",
-            "ICCID", "STATUS", "HOLDS", "NEXT CHANGE", "WHEN", "BALANCE", "FEES DUE"
-        )?;
+        header(out).map_err(Fail::Stdout)?;
     }
-    let assessor = Assessor::new(policy, at).map_err(io::Error::other)?;
+    let assessor = Assessor::new(policy, at).map_err(|e| Fail::Input(io::Error::other(e)))?;
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(workers * 2);
     // The workers own the receiving end: if they all stop (the writer failed),
@@ -481,22 +877,34 @@ fn assess_stream(
         }
         drop((done_tx, work_rx));
         // The writer puts finished chunks back in input order.
-        let writer = scope.spawn(move || -> io::Result<Summary> {
+        let writer = scope.spawn(move || -> Result<Summary, Fail> {
             let mut summary = Summary::default();
             let mut pending = std::collections::BTreeMap::new();
             let mut next = 0u64;
+            let start = std::time::Instant::now();
+            let mut shown = start;
+            let mut stderr = io::stderr();
             for done in done_rx {
-                let done = done?;
+                let done = done.map_err(Fail::Stdout)?;
                 pending.insert(done.seq, done);
                 while let Some(d) = pending.remove(&next) {
-                    out.write_all(&d.rows)?;
+                    out.write_all(&d.rows).map_err(Fail::Stdout)?;
                     if let Some(w) = states.as_mut() {
-                        w.write_all(&d.states)
-                            .map_err(|e| io::Error::new(e.kind(), format!("--save-states: {e}")))?;
+                        w.write_all(&d.states).map_err(Fail::SaveStates)?;
                     }
-                    eprint!("{}", d.errors);
+                    if let Some(w) = rejects.as_mut() {
+                        w.write_all(&d.rejects).map_err(Fail::Rejects)?;
+                    }
+                    if !d.errors.is_empty() {
+                        bar.suspend(|| stderr.write_all(d.errors.as_bytes()))
+                            .map_err(Fail::Stderr)?;
+                    }
                     summary.merge(&d.summary);
                     next += 1;
+                }
+                if !bar.is_hidden() && shown.elapsed() >= Duration::from_millis(250) {
+                    shown = std::time::Instant::now();
+                    bar.set_message(progress_message(summary.cards, start.elapsed()));
                 }
             }
             Ok(summary)
@@ -505,15 +913,15 @@ fn assess_stream(
         drop(work_tx);
         let summary = writer
             .join()
-            .map_err(|_| io::Error::other("writer thread panicked"))?;
-        read?;
-        summary
+            .map_err(|_| Fail::Stdout(io::Error::other("writer thread panicked")))??;
+        read.map_err(Fail::Input)?;
+        Ok(summary)
     })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::read_line_bounded;
+    use super::{Duration, Yuan, progress_message, read_line_bounded};
 
     #[test]
     fn long_and_non_utf8_lines_are_skipped_to_their_end() {
@@ -523,13 +931,29 @@ mod tests {
             lines.push(line);
         }
         assert_eq!(lines.len(), 4, "{lines:?}");
-        assert_eq!(lines[0].as_deref(), Ok("short\n"));
-        assert!(
-            lines[1]
-                .as_ref()
-                .is_err_and(|e| e.contains("longer than the limit of 10 bytes"))
+        assert_eq!(lines[0].as_deref().ok(), Some("short\n"));
+        let long = lines[1].as_ref().expect_err("too long");
+        assert!(long.why.contains("longer than the limit of 10 bytes"));
+        assert_eq!(long.raw, None);
+        let bytes = lines[2].as_ref().expect_err("not UTF-8");
+        assert!(bytes.why.contains("not UTF-8"));
+        assert_eq!(bytes.raw.as_deref(), Some(&b"\xff\xfe"[..]));
+        assert_eq!(lines[3].as_deref().ok(), Some("last"));
+    }
+
+    #[test]
+    fn money_and_rates_read_as_a_person_reads_them() {
+        assert_eq!(Yuan(-5).to_string(), "-0.05");
+        assert_eq!(Yuan(123_456).to_string(), "1234.56");
+        assert_eq!(format!("{:>8}|", Yuan(100)), "    1.00|");
+        assert_eq!(
+            progress_message(1_234_567, Duration::from_secs(2)),
+            "1,234,567 cards, 617,000 cards a second"
         );
-        assert!(lines[2].as_ref().is_err_and(|e| e.contains("not UTF-8")));
-        assert_eq!(lines[3].as_deref(), Ok("last"));
+        assert_eq!(
+            progress_message(999, Duration::from_secs(1)),
+            "999 cards, 999 cards a second"
+        );
+        assert_eq!(progress_message(12, Duration::from_millis(10)), "12 cards");
     }
 }

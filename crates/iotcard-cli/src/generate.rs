@@ -25,19 +25,17 @@ pub(crate) fn run(
                 Some(until) => iotcard_fleetgen::stored_at(policy, &e, until),
             });
         let Some(entries) = entries else {
-            eprintln!("iotcard: card {n} could not be generated");
+            let _ = writeln!(io::stderr(), "iotcard: card {n} could not be generated");
             return ExitCode::from(2);
         };
         for e in &entries {
             if let Err(e) = writeln!(out, "{}", e.to_json()) {
-                eprintln!("iotcard: {e}");
-                return ExitCode::from(2);
+                return crate::output_failed("standard output", &e);
             }
         }
     }
     if let Err(e) = out.flush() {
-        eprintln!("iotcard: {e}");
-        return ExitCode::from(2);
+        return crate::output_failed("standard output", &e);
     }
     ExitCode::SUCCESS
 }

@@ -8,14 +8,20 @@ mod assess;
 mod generate;
 mod test;
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// IoT SIM card lifecycle: holds, status, remedies, fees and what happens next.
+///
+/// Commands: `assess` (the daily billing run over a fleet file), `test` (run
+/// scenario files), `generate` (write an example fleet). `iotcard help COMMAND`
+/// tells more. Output closed early (`| head`): the command stops quietly with
+/// status 141, as a Unix tool killed by SIGPIPE.
 #[derive(Debug, Parser)]
-#[command(name = "iotcard", version, about)]
+#[command(name = "iotcard", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -36,12 +42,23 @@ enum Command {
         #[arg(short, long)]
         verbose: bool,
     },
-    /// Assess a fleet at an instant. JSON Lines, a card per line: a new card and
-    /// its event log (`{"card": {...}, "events": [...]}`) or a stored state and
-    /// the events since (`{"state": {...}, "events": [...]}`).
+    /// Assess a fleet at an instant: the daily billing run.
     ///
-    /// Exit status: 0 every line assessed, 1 some lines were skipped, 2 unreadable input
-    /// or output that could not be written.
+    /// The fleet is JSON Lines, a card per line: a new card and its event log
+    /// (`{"card": {...}, "events": [...]}`) or a stored state and the events
+    /// since (`{"state": {...}, "events": [...]}`).
+    ///
+    /// An event a card refuses is reported (standard error, or `--rejects`) and
+    /// skipped: the card goes on with its other events, is assessed, counted and
+    /// saved. A line that cannot be read is reported and skipped (copied as it
+    /// was to `--save-states`).
+    ///
+    /// Exit status: 0 every line read (refused events included), 1 some lines
+    /// could not be read (or their card not brought to `--at`), 2 bad arguments,
+    /// unreadable input or output that could not be written (the files of
+    /// `--save-states` and `--rejects` are then left as they were). When standard
+    /// output is closed early (`| head`), the run stops quietly with status 141,
+    /// as a Unix tool killed by SIGPIPE, leaving those files as they were.
     Assess {
         /// The fleet file (`-` for standard input).
         fleet: PathBuf,
@@ -57,12 +74,22 @@ enum Command {
         /// Also write every card's state at `--at` to FILE, as fleet lines
         /// (`{"state": ..., "events": [events after --at]}`) in input order: the
         /// next run's fleet once the new events are added. A skipped line is
-        /// copied as it was (one that could not be read at all is not).
+        /// copied as it was. Written beside FILE and renamed over it at the end,
+        /// so a run stopped at any moment leaves FILE as it was; FILE may be the
+        /// fleet file itself.
         #[arg(long, value_name = "FILE")]
         save_states: Option<PathBuf>,
+        /// Write each refused event and each line that could not be read to FILE,
+        /// one JSON object a line (docs/json.md "Rejects line"). Refused events
+        /// then no longer go to standard error (lines that could not be read still
+        /// do). Written beside FILE and renamed over it at the end.
+        #[arg(long, value_name = "FILE")]
+        rejects: Option<PathBuf>,
     },
-    /// Write a generated fleet (JSON Lines) to standard output: cards with event
-    /// logs that together show every hold and status. Deterministic for a seed.
+    /// Write a generated fleet (JSON Lines) to standard output.
+    ///
+    /// Cards with event logs that together show every hold and status.
+    /// Deterministic for a seed.
     Generate {
         /// Number of cards.
         #[arg(long, default_value_t = 300)]
@@ -86,10 +113,26 @@ enum Command {
 /// Output format of `assess`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
-    /// One aligned row per card, then a summary.
+    /// One aligned row per card (money in CNY, instants in the policy's time
+    /// zone, the holds last), a totals row, then a summary.
     Table,
     /// One JSON object per card; the summary goes to standard error.
     Jsonl,
+}
+
+/// The exit status of a Unix tool whose output pipe was closed (128 + SIGPIPE),
+/// as the shell reports a process killed by SIGPIPE.
+pub(crate) const EXIT_BROKEN_PIPE: u8 = 141;
+
+/// The end of a run whose output `what` could not be written: quietly with
+/// [`EXIT_BROKEN_PIPE`] when the reader went away (`iotcard ... | head`), else
+/// the error, naming the output, and status 2.
+pub(crate) fn output_failed(what: &str, e: &std::io::Error) -> ExitCode {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return ExitCode::from(EXIT_BROKEN_PIPE);
+    }
+    let _ = writeln!(std::io::stderr(), "iotcard: {what}: {e}");
+    ExitCode::from(2)
 }
 
 /// The policy from `--policy FILE`, or the default policy.
@@ -112,13 +155,15 @@ fn main() -> ExitCode {
             policy,
             format,
             save_states,
-        } => assess::run(
-            &fleet,
-            &at,
-            policy.as_deref(),
+            rejects,
+        } => assess::run(&assess::Args {
+            fleet: &fleet,
+            at: &at,
+            policy: policy.as_deref(),
             format,
-            save_states.as_deref(),
-        ),
+            save_states: save_states.as_deref(),
+            rejects: rejects.as_deref(),
+        }),
         Command::Generate {
             cards,
             seed,
@@ -135,7 +180,7 @@ fn main() -> ExitCode {
         ) {
             (Ok(at), Ok(policy), Ok(until)) => generate::run(cards, seed, &policy, at, until),
             (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-                eprintln!("iotcard: {e}");
+                let _ = writeln!(std::io::stderr(), "iotcard: {e}");
                 ExitCode::from(2)
             }
         },

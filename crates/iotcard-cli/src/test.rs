@@ -1,5 +1,6 @@
 //! `iotcard test`: run scenario files.
 
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -26,6 +27,13 @@ fn collect(paths: &[PathBuf], out: &mut Vec<PathBuf>, unreadable: &mut Vec<Strin
 }
 
 pub(crate) fn run(paths: &[PathBuf], verbose: bool) -> ExitCode {
+    match run_to(&mut io::stdout().lock(), paths, verbose) {
+        Ok(code) => code,
+        Err(e) => crate::output_failed("standard output", &e),
+    }
+}
+
+fn run_to(out: &mut dyn Write, paths: &[PathBuf], verbose: bool) -> io::Result<ExitCode> {
     let mut files = Vec::new();
     let mut unreadable = Vec::new();
     collect(paths, &mut files, &mut unreadable);
@@ -35,43 +43,48 @@ pub(crate) fn run(paths: &[PathBuf], verbose: bool) -> ExitCode {
             Ok(report) if report.passed() => {
                 passed += 1;
                 if verbose {
-                    println!("ok   {} ({})", report.name, f.display());
+                    writeln!(out, "ok   {} ({})", report.name, f.display())?;
                 }
             }
             Ok(report) => {
                 failed += 1;
-                println!("FAIL {} ({})", report.name, f.display());
-                print!("{report}");
+                writeln!(out, "FAIL {} ({})", report.name, f.display())?;
+                write!(out, "{report}")?;
             }
             Err(e) => unreadable.push(format!("{}: {e}", f.display())),
         }
     }
     for u in &unreadable {
-        eprintln!("unreadable: {u}");
+        let _ = writeln!(io::stderr(), "unreadable: {u}");
     }
     if files.is_empty() && unreadable.is_empty() {
         // No closing line: `0 passed, 0 failed` would read as a clean run.
-        eprintln!("iotcard test: no scenario file (*.json) found in the paths given");
-        return ExitCode::from(2);
+        let _ = writeln!(
+            io::stderr(),
+            "iotcard test: no scenario file (*.json) found in the paths given"
+        );
+        return Ok(ExitCode::from(2));
     }
     // CI systems read this line: a file that could not be read did not pass.
     // Unreadable folders count too (one each).
     failed += unreadable.len();
     if unreadable.is_empty() {
-        println!("{passed} passed, {failed} failed");
+        writeln!(out, "{passed} passed, {failed} failed")?;
     } else {
-        println!(
+        writeln!(
+            out,
             "{passed} passed, {failed} failed ({} unreadable)",
             unreadable.len()
-        );
+        )?;
     }
-    if !unreadable.is_empty() {
+    out.flush()?;
+    Ok(if !unreadable.is_empty() {
         ExitCode::from(2)
     } else if failed > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    }
+    })
 }
 
 fn run_file(f: &Path) -> Result<iotcard::scenario::Report, String> {

@@ -3,7 +3,6 @@
 
 use std::fmt;
 
-use chrono::FixedOffset;
 use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 use serde_json::Value;
@@ -22,11 +21,12 @@ use crate::refund::{Refund, RefundAnchors};
 use crate::remedy::{Remedy, Sentence};
 use crate::schedule::{due, run_due};
 use crate::status::Status;
-use crate::time::{Civil, TimeZone, format_instant};
+use crate::time::{Civil, TimeZone, check_range, format_instant};
 use crate::{Error, Instant};
 
 named_enum!(
     /// An action a billing front-end may offer (the `can` map).
+    #[non_exhaustive]
     Action, "action" {
         /// `activate`.
         Activate = "activate",
@@ -113,11 +113,14 @@ impl Assessment {
             .then(|| hold.remedy_when(self.auto_resume_on_payment))
     }
 
-    /// Whether the card needs attention: not `active`/`inventory`, or anything due.
+    /// Whether the card needs attention: not `active`/`inventory`, or anything
+    /// due. A terminal card (`cancelled`, `replaced`) needs nothing: it accepts
+    /// no event, and a daily run would flag it forever.
     pub fn needs_action(&self) -> bool {
-        !matches!(self.status, Status::Active | Status::Inventory)
-            || self.overage_charge > 0
-            || self.refund.eligible_to_request
+        !self.status.is_terminal()
+            && (!matches!(self.status, Status::Active | Status::Inventory)
+                || self.overage_charge > 0
+                || self.refund.eligible_to_request)
     }
 
     /// The fees due: the keep-number fees of the latest retention (R4.4) plus
@@ -166,7 +169,7 @@ impl Assessment {
 }
 
 /// An instant written in the billing time zone.
-struct Local(Instant, FixedOffset);
+struct Local(Instant, TimeZone);
 
 impl Serialize for Local {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -196,7 +199,7 @@ impl Serialize for Detail<'_> {
         let mut m = s.serialize_struct("HoldDetail", 5)?;
         m.serialize_field("hold", hold.name())?;
         m.serialize_field("remedy", remedy.name())?;
-        let since = a.hold_since(hold).map(|t| Local(t, a.timezone.0));
+        let since = a.hold_since(hold).map(|t| Local(t, a.timezone));
         m.serialize_field("since", &since)?;
         m.serialize_field("what_to_do", &Both(remedy.sentence()))?;
         m.serialize_field("why", &Both(hold.sentence()))?;
@@ -235,7 +238,7 @@ where
 /// keys of every object in name order, as `serde_json` writes its maps.
 impl Serialize for Assessment {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let tz = self.timezone.0;
+        let tz = self.timezone;
         let local = |t: Option<Instant>| t.map(|t| Local(t, tz));
         let mut m = s.serialize_struct("Assessment", 19)?;
         m.serialize_field("allowance_bytes", &self.allowance_bytes)?;
@@ -308,7 +311,7 @@ impl fmt::Display for Assessment {
                 f,
                 ", next {} at {}",
                 n.change,
-                format_instant(n.at, self.timezone.0)
+                format_instant(n.at, self.timezone)
             )?;
         }
         Ok(())
@@ -348,9 +351,11 @@ impl<'p> Assessor<'p> {
     /// Prepares assessments at `at` under `policy`.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] when the policy is out of range ([`Policy::validate`]).
+    /// [`Error::InvalidInput`] naming `at` when it is outside the supported range
+    /// ([`Instant::MIN`] ..= [`Instant::MAX`]: an instant the library computed,
+    /// such as a `next.at`, can be later). The policy was checked when it was built.
     pub fn new(policy: &'p Policy, at: Instant) -> Result<Self, Error> {
-        policy.validate()?;
+        check_range("at", at)?;
         Ok(Assessor {
             policy,
             at,
@@ -399,6 +404,7 @@ impl<'p> Assessor<'p> {
                 at,
                 last,
                 earliest: last,
+                timezone: p.timezone,
             });
         }
         if schedule.next.is_some_and(|n| n.at <= at) {
@@ -476,7 +482,7 @@ struct ScheduleKey {
 impl ScheduleKey {
     fn of(p: &Policy) -> ScheduleKey {
         ScheduleKey {
-            offset: p.timezone.0.local_minus_utc(),
+            offset: p.timezone.offset_seconds(),
             retention_months: p.retention_months,
             dormancy_months: p.dormancy_months,
         }

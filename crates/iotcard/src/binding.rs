@@ -20,7 +20,10 @@ pub(crate) fn activate<S: Sink>(
     st: &mut Step<'_, S>,
 ) -> Result<(), Error> {
     if let Some(since) = c.activated_at {
-        return Err(Error::AlreadyActivated { since });
+        return Err(Error::AlreadyActivated {
+            since,
+            timezone: p.timezone,
+        });
     }
     if p.device_binding && imei.is_none() {
         return Err(Error::invalid(

@@ -66,9 +66,9 @@ impl NewCard {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct QuotaPeriod {
-    #[serde(with = "rfc3339")]
+    #[serde(with = "rfc3339::computed")]
     pub(crate) start: Instant,
-    #[serde(with = "rfc3339")]
+    #[serde(with = "rfc3339::computed")]
     pub(crate) end: Instant,
     pub(crate) usage_bytes: u64,
     pub(crate) top_up_bytes: u64,
@@ -272,7 +272,8 @@ impl Card {
     ///
     /// # Errors
     /// Checked in this order, so the same refusal always gets the same code:
-    /// - [`Error::InvalidInput`]: the policy is out of range ([`Policy::validate`]);
+    /// - [`Error::InvalidInput`]: `at` is outside the supported range
+    ///   ([`Instant::MIN`] ..= [`Instant::MAX`]);
     /// - [`Error::Terminal`]: the card is `cancelled` or `replaced`;
     /// - [`Error::OutOfOrder`]: `at` is earlier than the card's clock;
     /// - [`Error::Terminal`]: the card became terminal on the way to `at`;
@@ -426,7 +427,7 @@ impl Card {
     /// it, in order.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] when the policy is out of range ([`Policy::validate`]);
+    /// [`Error::InvalidInput`] naming `to` when it is outside the supported range;
     /// [`Error::OutOfOrder`] when `to` is earlier than the card's clock;
     /// [`Error::InvalidInput`] when a fee sum overflows or a period falls beyond the
     /// calendar's range. On error the card is unchanged.
@@ -469,7 +470,7 @@ impl Card {
         to: Instant,
         changes: &mut Vec<Change>,
     ) -> Result<(), Error> {
-        policy.validate()?;
+        crate::time::check_range("to", to)?;
         window::advance(self, policy, to, changes)
     }
 
@@ -481,7 +482,7 @@ impl Card {
     /// instant, [`Assessor`] does the per-instant work once.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] when the policy is out of range ([`Policy::validate`]);
+    /// [`Error::InvalidInput`] naming `at` when it is outside the supported range;
     /// [`Error::OutOfOrder`] when `at` is earlier than the card's clock;
     /// [`Error::InvalidInput`] when a money figure overflows i64 or a date falls
     /// beyond the calendar's range.
@@ -579,7 +580,7 @@ impl StateJson {
     /// nothing. A state that breaks this could not have been written by this
     /// library, and would take events from before its own activation.
     fn check_clock(&self) -> Result<(), Error> {
-        let show = |t: Instant| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+        let show = |t: Instant| t.to_string();
         let Some(clock) = self.clock else {
             let seen = [
                 ("state.activated_at", self.activated_at.is_some()),
@@ -757,7 +758,7 @@ impl TryFrom<StateJson> for Card {
 /// of the same card with no window, at or before the clock; the journal's
 /// instants ascend from the checkpoint's clock to the card's, and its ids differ.
 fn load_window(w: WindowJson, s: &StateJson) -> Result<Box<Window>, Error> {
-    let show = |t: Instant| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    let show = |t: Instant| t.to_string();
     let checkpoint = match w.checkpoint {
         None => None,
         Some(cp) => {

@@ -4,12 +4,14 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Instant;
+use crate::event::EventKind;
 use crate::hold::{Hold, named_enum};
 use crate::status::Status;
 use crate::time::rfc3339;
 
 named_enum!(
     /// A rule id of docs/rules.md.
+    #[non_exhaustive]
     Rule, "rule" {
         /// Manual suspension conditions.
         R1_1 = "R1.1",
@@ -77,6 +79,7 @@ named_enum!(
 named_enum!(
     /// The kinds of scheduled change, in the order they happen when due at the
     /// same instant.
+    #[non_exhaustive]
     ChangeKind, "change" {
         /// R2.3: `over_quota` lifts at the next quota period.
         LiftOverQuota = "lift_over_quota",
@@ -122,7 +125,7 @@ pub struct Scheduled {
 #[serde(rename_all = "snake_case")]
 pub enum Cause {
     /// An event of this type.
-    Event(&'static str),
+    Event(EventKind),
     /// A scheduled change that fell due.
     Scheduled(ChangeKind),
 }
@@ -130,6 +133,7 @@ pub enum Cause {
 /// What changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "effect", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Effect {
     /// A hold went on.
     HoldPut {

@@ -3,10 +3,12 @@
 use std::fmt;
 
 use crate::Instant;
+use crate::event::EventKind;
 use crate::hold::{Hold, Holds};
 use crate::manual::Unmet;
 use crate::status::Status;
 use crate::strict::{NOT_AN_OBJECT, Strict};
+use crate::time::{TimeZone, format_instant};
 
 /// Everything that can go wrong in iotcard.
 ///
@@ -29,9 +31,13 @@ pub enum Error {
     },
     /// The instant is earlier than the card's clock (its last event or the
     /// instant it was advanced to), and, for an event, earlier than the late
-    /// window (R12.2) lets in.
+    /// window (R12.2) lets in. The message writes the instants in the policy's
+    /// time zone, as the input was written.
     #[error(
-        "out of order: {at} is earlier than the card's last instant {last}; the earliest instant accepted is {earliest}"
+        "out of order: {} is earlier than the card's last instant {}; the earliest instant accepted is {}",
+        in_zone(.at, .timezone),
+        in_zone(.last, .timezone),
+        in_zone(.earliest, .timezone)
     )]
     OutOfOrder {
         /// The refused instant.
@@ -41,6 +47,8 @@ pub enum Error {
         /// The earliest instant still accepted: the clock, or for an event under
         /// a policy with `late_window_hours` (R12.2) the start of the late window.
         earliest: Instant,
+        /// The policy's time zone, in which the message writes the instants.
+        timezone: TimeZone,
     },
     /// The card is `cancelled` or `replaced` and accepts nothing.
     #[error("terminal: the card is {status} and accepts no {action}")]
@@ -54,13 +62,18 @@ pub enum Error {
     #[error("not activated: `{event}` needs an activated card")]
     NotActivated {
         /// The event type.
-        event: &'static str,
+        event: EventKind,
     },
     /// `activate` on a card that is already activated.
-    #[error("already activated: the card was activated at {since}")]
+    #[error(
+        "already activated: the card was activated at {}",
+        in_zone(.since, .timezone)
+    )]
     AlreadyActivated {
         /// When the card was activated.
         since: Instant,
+        /// The policy's time zone, in which the message writes the instant.
+        timezone: TimeZone,
     },
     /// R1.1: a manual suspension needs every condition met; all unmet ones are named.
     #[error("manual suspension not allowed (R1.1): {unmet}")]
@@ -78,14 +91,16 @@ pub enum Error {
     #[error("nothing to lift: `{event}` found no `{hold}` hold")]
     NothingToLift {
         /// The event type.
-        event: &'static str,
+        event: EventKind,
         /// The hold it would lift.
         hold: HoldName,
     },
     /// R12.3: taking the late event in its place would make an event already
     /// accepted fail; the card is unchanged.
     #[error(
-        "late event conflict (R12.3): `{event}` at {at} would make the accepted `{accepted_event}` at {accepted_at} (window entry {accepted_index}{}) fail with {}: {error}",
+        "late event conflict (R12.3): `{event}` at {} would make the accepted `{accepted_event}` at {} (window entry {accepted_index}{}) fail with {}: {error}",
+        in_zone(.at, .timezone),
+        in_zone(.accepted_at, .timezone),
         show_id(accepted_id.as_deref()),
         error.code()
     )]
@@ -93,11 +108,11 @@ pub enum Error {
         /// The late event's instant.
         at: Instant,
         /// The late event's type.
-        event: &'static str,
+        event: EventKind,
         /// The instant of the accepted event that would fail.
         accepted_at: Instant,
         /// Its type.
-        accepted_event: &'static str,
+        accepted_event: EventKind,
         /// Its position among the events in the card's late window (0 = the
         /// oldest), before the late event is put in.
         accepted_index: usize,
@@ -105,10 +120,14 @@ pub enum Error {
         accepted_id: Option<String>,
         /// The error it would get.
         error: Box<Error>,
+        /// The policy's time zone, in which the message writes the instants.
+        timezone: TimeZone,
     },
     /// R12.5: an accepted event already has this `id`, with other content.
     #[error(
-        "event id conflict (R12.5): id {id:?} was accepted for `{accepted_event}` at {accepted_at}; `{event}` at {at} is other content"
+        "event id conflict (R12.5): id {id:?} was accepted for `{accepted_event}` at {}; `{event}` at {} is other content",
+        in_zone(.accepted_at, .timezone),
+        in_zone(.at, .timezone)
     )]
     EventIdConflict {
         /// The id.
@@ -116,17 +135,26 @@ pub enum Error {
         /// The refused event's instant.
         at: Instant,
         /// The refused event's type.
-        event: &'static str,
+        event: EventKind,
         /// The instant of the accepted event with this id.
         accepted_at: Instant,
         /// Its type.
-        accepted_event: &'static str,
+        accepted_event: EventKind,
+        /// The policy's time zone, in which the message writes the instants.
+        timezone: TimeZone,
     },
 }
 
 /// `, id "x"` for an event with an id, nothing otherwise.
 fn show_id(id: Option<&str>) -> String {
     id.map(|id| format!(", id {id:?}")).unwrap_or_default()
+}
+
+/// An instant as RFC 3339 in `tz`, for the messages (thiserror passes fields
+/// by reference).
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn in_zone(t: &Instant, tz: &TimeZone) -> String {
+    format_instant(*t, *tz)
 }
 
 /// The hold (or holds) an event looked for, for [`Error::NothingToLift`].
@@ -574,39 +602,47 @@ mod tests {
                 at: t,
                 last: t,
                 earliest: t,
+                timezone: crate::TimeZone::CHINA,
             },
             Error::Terminal {
                 status: Status::Cancelled,
                 action: "advance",
             },
-            Error::NotActivated { event: "charge" },
-            Error::AlreadyActivated { since: t },
+            Error::NotActivated {
+                event: EventKind::Charge,
+            },
+            Error::AlreadyActivated {
+                since: t,
+                timezone: crate::TimeZone::CHINA,
+            },
             Error::ManualSuspendNotAllowed {
                 unmet: Unmet::of(Condition::Arrears),
             },
             Error::ArrearsOutstanding { balance: -1 },
             Error::NothingToLift {
-                event: "manual_resume",
+                event: EventKind::ManualResume,
                 hold: HoldName::ManualOrArrears,
             },
             Error::LateEventConflict {
                 at: t,
-                event: "cancel",
+                event: EventKind::Cancel,
                 accepted_at: t,
-                accepted_event: "payment",
+                accepted_event: EventKind::Payment,
                 accepted_index: 0,
                 accepted_id: Some("p1".to_owned()),
                 error: Box::new(Error::Terminal {
                     status: Status::Cancelled,
                     action: "payment",
                 }),
+                timezone: crate::TimeZone::CHINA,
             },
             Error::EventIdConflict {
                 id: "p1".to_owned(),
                 at: t,
-                event: "payment",
+                event: EventKind::Payment,
                 accepted_at: t,
-                accepted_event: "payment",
+                accepted_event: EventKind::Payment,
+                timezone: crate::TimeZone::CHINA,
             },
         ]
     }
@@ -669,5 +705,61 @@ mod tests {
         let other = Error::ArrearsOutstanding { balance: -5 };
         assert_eq!(other.clone().renamed("x"), other);
         assert_eq!(other.clone().within("x"), other);
+    }
+
+    /// The messages write instants in the policy's time zone, as the input was
+    /// written (an operator reading `+08:00` input must not convert from UTC).
+    #[test]
+    fn messages_write_instants_in_the_policys_zone() {
+        use crate::{Card, Event, NewCard, Policy, TimeZone, parse_instant};
+        let card = Card::new(
+            &NewCard::from_json(
+                r#"{"iccid": "89860012345678901238", "msisdn": "1440012345678",
+                "plan": {"start": "2026-01-01T00:00:00+08:00", "end": "2027-01-01T00:00:00+08:00",
+                         "period": "month", "quota_bytes": 1, "monthly_fee": 0}}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let activate =
+            Event::from_json(r#"{"type": "activate", "imei": "490154203237518"}"#).unwrap();
+        let pay = Event::from_json(r#"{"type": "payment", "amount": 1}"#).unwrap();
+        let at = |s: &str| parse_instant("at", s).unwrap();
+        for (zone, first, early) in [
+            (
+                "+08:00",
+                "2026-01-05T10:00:00+08:00",
+                "2026-01-04T09:30:00+08:00",
+            ),
+            (
+                "-05:00",
+                "2026-01-04T21:00:00-05:00",
+                "2026-01-03T20:30:00-05:00",
+            ),
+        ] {
+            let policy = Policy::new(crate::PolicySettings {
+                timezone: TimeZone::parse(zone).unwrap(),
+                ..crate::PolicySettings::default()
+            })
+            .unwrap();
+            let card = card.apply(&policy, at(first), &activate).unwrap().card;
+            let e = card.apply(&policy, at(early), &pay).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "out of order: {early} is earlier than the card's last instant {first}; \
+                     the earliest instant accepted is {first}"
+                )
+            );
+            let e = card.advance(&policy, at(early)).unwrap_err();
+            assert!(e.to_string().contains(early), "{e}");
+            let e = card.assess(&policy, at(early)).unwrap_err();
+            assert!(e.to_string().contains(first), "{e}");
+            let e = card.apply(&policy, at(first), &activate).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("already activated: the card was activated at {first}")
+            );
+        }
     }
 }

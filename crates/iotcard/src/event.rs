@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::parse_json;
-use crate::hold::Hold;
+use crate::hold::{Hold, named_enum};
 use crate::ids::{Iccid, Imei, Region};
 use crate::plan::Plan;
 use crate::time::rfc3339;
@@ -20,6 +20,7 @@ use crate::{Error, Instant};
 /// assert_eq!(Event::from_json(r#"{"type": "charge", "amount": 0}"#).unwrap_err().code(), "invalid_input");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Event {
     /// R5.1: first activation; `imei` is required when the policy binds devices.
     Activate {
@@ -141,7 +142,7 @@ enum EventJson {
 #[serde(deny_unknown_fields)]
 struct EventFields {
     #[serde(rename = "type")]
-    kind: EventType,
+    kind: EventKind,
     imei: Option<Imei>,
     bytes: Option<u64>,
     region: Option<Region>,
@@ -155,25 +156,49 @@ struct EventFields {
     id: Option<EventId>,
 }
 
-/// The event types, as in JSON.
-#[derive(Clone, Copy, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum EventType {
-    Activate,
-    Usage,
-    Charge,
-    Payment,
-    TopUp,
-    ManualSuspend,
-    ManualResume,
-    Renew,
-    Rebind,
-    OperatorRelease,
-    Maintenance,
-    ReportLost,
-    Replace,
-    Cancel,
-}
+named_enum!(
+    /// An event's type: the `type` of its JSON ([`Event::kind`]). The one list of
+    /// event type names; every other list is derived from [`EventKind::ALL`].
+    ///
+    /// ```
+    /// use iotcard::{Event, EventKind};
+    /// assert_eq!(Event::Charge { amount: 5 }.kind(), EventKind::Charge);
+    /// assert_eq!(EventKind::TopUp.name(), "top_up");
+    /// assert_eq!(EventKind::from_name("report_lost")?, EventKind::ReportLost);
+    /// # Ok::<(), iotcard::Error>(())
+    /// ```
+    #[non_exhaustive]
+    EventKind, "event type" {
+        /// `activate` (R5.1).
+        Activate = "activate",
+        /// `usage` (R2, R5.2, R7.2).
+        Usage = "usage",
+        /// `charge` (R3.1).
+        Charge = "charge",
+        /// `payment` (R3.2, R3.3).
+        Payment = "payment",
+        /// `top_up` (R2.4).
+        TopUp = "top_up",
+        /// `manual_suspend` (R1).
+        ManualSuspend = "manual_suspend",
+        /// `manual_resume` (R1.2, R3.2).
+        ManualResume = "manual_resume",
+        /// `renew` (R4.3).
+        Renew = "renew",
+        /// `rebind` (R5.3).
+        Rebind = "rebind",
+        /// `operator_release` (R7.3).
+        OperatorRelease = "operator_release",
+        /// `maintenance` (R8.1).
+        Maintenance = "maintenance",
+        /// `report_lost` (R9.2).
+        ReportLost = "report_lost",
+        /// `replace` (R9.2).
+        Replace = "replace",
+        /// `cancel` (R6.1).
+        Cancel = "cancel",
+    }
+);
 
 impl EventFields {
     /// Which fields were given.
@@ -210,8 +235,8 @@ impl EventFields {
             id: _,
         } = self;
         let (event, allowed): (Event, &[&str]) = match kind {
-            EventType::Activate => (Event::Activate { imei }, &["imei"]),
-            EventType::Usage => (
+            EventKind::Activate => (Event::Activate { imei }, &["imei"]),
+            EventKind::Usage => (
                 Event::Usage {
                     bytes: need(bytes, "bytes")?,
                     imei,
@@ -219,58 +244,58 @@ impl EventFields {
                 },
                 &["bytes", "imei", "region"],
             ),
-            EventType::Charge => (
+            EventKind::Charge => (
                 Event::Charge {
                     amount: need(amount, "amount")?,
                 },
                 &["amount"],
             ),
-            EventType::Payment => (
+            EventKind::Payment => (
                 Event::Payment {
                     amount: need(amount, "amount")?,
                 },
                 &["amount"],
             ),
-            EventType::TopUp => (
+            EventKind::TopUp => (
                 Event::TopUp {
                     bytes: need(bytes, "bytes")?,
                 },
                 &["bytes"],
             ),
-            EventType::ManualSuspend => (Event::ManualSuspend, &[]),
-            EventType::ManualResume => (Event::ManualResume, &[]),
-            EventType::Renew => (
+            EventKind::ManualSuspend => (Event::ManualSuspend, &[]),
+            EventKind::ManualResume => (Event::ManualResume, &[]),
+            EventKind::Renew => (
                 Event::Renew {
                     plan: need(plan, "plan")?,
                 },
                 &["plan"],
             ),
-            EventType::Rebind => (
+            EventKind::Rebind => (
                 Event::Rebind {
                     imei: need(imei, "imei")?,
                 },
                 &["imei"],
             ),
-            EventType::OperatorRelease => (
+            EventKind::OperatorRelease => (
                 Event::OperatorRelease {
                     hold: need(hold, "hold")?,
                 },
                 &["hold"],
             ),
-            EventType::Maintenance => (
+            EventKind::Maintenance => (
                 Event::Maintenance {
                     until: need(until, "until")?,
                 },
                 &["until"],
             ),
-            EventType::ReportLost => (Event::ReportLost, &[]),
-            EventType::Replace => (
+            EventKind::ReportLost => (Event::ReportLost, &[]),
+            EventKind::Replace => (
                 Event::Replace {
                     iccid: need(iccid, "iccid")?,
                 },
                 &["iccid"],
             ),
-            EventType::Cancel => (Event::Cancel, &[]),
+            EventKind::Cancel => (Event::Cancel, &[]),
         };
         if let Some((name, _)) = present
             .iter()
@@ -370,23 +395,23 @@ impl From<Event> for EventJson {
 }
 
 impl Event {
-    /// The event's `type` name.
-    pub const fn kind(&self) -> &'static str {
+    /// The event's type (its `type` name is `kind().name()`).
+    pub const fn kind(&self) -> EventKind {
         match self {
-            Event::Activate { .. } => "activate",
-            Event::Usage { .. } => "usage",
-            Event::Charge { .. } => "charge",
-            Event::Payment { .. } => "payment",
-            Event::TopUp { .. } => "top_up",
-            Event::ManualSuspend => "manual_suspend",
-            Event::ManualResume => "manual_resume",
-            Event::Renew { .. } => "renew",
-            Event::Rebind { .. } => "rebind",
-            Event::OperatorRelease { .. } => "operator_release",
-            Event::Maintenance { .. } => "maintenance",
-            Event::ReportLost => "report_lost",
-            Event::Replace { .. } => "replace",
-            Event::Cancel => "cancel",
+            Event::Activate { .. } => EventKind::Activate,
+            Event::Usage { .. } => EventKind::Usage,
+            Event::Charge { .. } => EventKind::Charge,
+            Event::Payment { .. } => EventKind::Payment,
+            Event::TopUp { .. } => EventKind::TopUp,
+            Event::ManualSuspend => EventKind::ManualSuspend,
+            Event::ManualResume => EventKind::ManualResume,
+            Event::Renew { .. } => EventKind::Renew,
+            Event::Rebind { .. } => EventKind::Rebind,
+            Event::OperatorRelease { .. } => EventKind::OperatorRelease,
+            Event::Maintenance { .. } => EventKind::Maintenance,
+            Event::ReportLost => EventKind::ReportLost,
+            Event::Replace { .. } => EventKind::Replace,
+            Event::Cancel => EventKind::Cancel,
         }
     }
 
@@ -429,10 +454,12 @@ impl Event {
     }
 
     /// Checks what the types alone do not: amounts > 0, top-up bytes > 0, a
-    /// renewal plan that ends after it starts.
+    /// renewal plan that ends after it starts, instants within the supported
+    /// range ([`Instant::MIN`] ..= [`Instant::MAX`]).
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] naming `event.amount`, `event.bytes` or `event.plan.*`.
+    /// [`Error::InvalidInput`] naming `event.amount`, `event.bytes`, `event.until`
+    /// or `event.plan.*`.
     pub fn validate(&self) -> Result<(), Error> {
         match *self {
             Event::Charge { amount } | Event::Payment { amount } if amount <= 0 => Err(
@@ -444,6 +471,7 @@ impl Event {
                 "must be greater than zero",
             )),
             Event::Renew { plan } => plan.validate("event.plan"),
+            Event::Maintenance { until } => crate::time::check_range("event.until", until),
             _ => Ok(()),
         }
     }
@@ -479,7 +507,7 @@ mod tests {
         let e = Event::from_json(r#"{"type": "refund"}"#).unwrap_err();
         assert!(
             e.to_string()
-                .starts_with("invalid input: event.type = `refund`"),
+                .starts_with("invalid input: event.type = \"refund\""),
             "{e}"
         );
         let e = Event::from_json(r#"{"type": "charge", "amount": "5"}"#).unwrap_err();
@@ -488,6 +516,46 @@ mod tests {
                 .starts_with("invalid input: event.amount = \"5\""),
             "{e}"
         );
+    }
+
+    #[test]
+    fn every_kind_is_the_type_of_its_json() {
+        let events = [
+            Event::Activate { imei: None },
+            Event::Usage {
+                bytes: 1,
+                imei: None,
+                region: None,
+            },
+            Event::Charge { amount: 1 },
+            Event::Payment { amount: 1 },
+            Event::TopUp { bytes: 1 },
+            Event::ManualSuspend,
+            Event::ManualResume,
+            Event::Rebind {
+                imei: Imei::parse("490154203237518").unwrap(),
+            },
+            Event::OperatorRelease {
+                hold: Hold::RestrictedRegion,
+            },
+            Event::Maintenance {
+                until: crate::parse_instant("t", "2026-01-01T00:00:00Z").unwrap(),
+            },
+            Event::ReportLost,
+            Event::Replace {
+                iccid: Iccid::parse("89860012345678901238").unwrap(),
+            },
+            Event::Cancel,
+        ];
+        let mut kinds: Vec<EventKind> = events.iter().map(Event::kind).collect();
+        for e in events {
+            let v: Value = serde_json::from_str(&e.to_json()).unwrap();
+            assert_eq!(v["type"], e.kind().name());
+            assert_eq!(EventKind::from_name(e.kind().name()), Ok(e.kind()));
+        }
+        kinds.push(EventKind::Renew);
+        kinds.sort();
+        assert_eq!(kinds, EventKind::ALL, "one event of each kind");
     }
 
     #[test]

@@ -102,8 +102,8 @@ pub(crate) fn renew<S: Sink>(
     if plan.end <= st.at {
         return Err(Error::invalid(
             "event.plan.end",
-            plan.end.to_rfc3339(),
-            format!("must be after the renewal instant {}", st.at.to_rfc3339()),
+            plan.end.to_string(),
+            format!("must be after the renewal instant {}", st.at),
         ));
     }
     c.plan = *plan;

@@ -95,7 +95,7 @@ pub struct FlatNext {
 
 /// Unix milliseconds.
 fn ms(t: Instant) -> i64 {
-    t.timestamp_millis()
+    t.unix_millis()
 }
 
 impl FlatAssessment {
@@ -230,7 +230,7 @@ mod tests {
             f.next,
             Some(FlatNext {
                 change: next.change as u8,
-                at_ms: next.at.timestamp_millis()
+                at_ms: next.at.unix_millis()
             })
         );
         assert_eq!(f.retention_ends_ms, a.retention_ends.map(ms));

@@ -11,7 +11,7 @@ use crate::card::{Card, NewCard, StateJson};
 use crate::error::{MAX_LOG_JSON_BYTES, parse_json_limited};
 use crate::event::TimedEvent;
 use crate::policy::Policy;
-use crate::{Error, Instant};
+use crate::{Error, Iccid, Instant};
 
 /// Most events one fleet entry may carry; more is refused with `invalid_input`.
 pub const MAX_EVENTS_PER_CARD: usize = 1_000_000;
@@ -127,6 +127,21 @@ pub struct Replayed {
     pub replaced: Vec<Card>,
     /// Events later than the instant, not applied.
     pub later_events: usize,
+    /// Events the card refused, in order: each skipped (the card unchanged by
+    /// it), the replay going on with the next. Empty (no allocation) on a clean
+    /// feed.
+    pub refused: Vec<Refused>,
+}
+
+/// An event refused during [`FleetEntry::replay`]: reported and skipped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refused {
+    /// Its position in the entry's `events`.
+    pub index: usize,
+    /// The card that refused it (after a `replace`, the new card).
+    pub iccid: Iccid,
+    /// Why the card refused it (its [`Error::code`] and message).
+    pub error: Error,
 }
 
 impl FleetEntry {
@@ -167,7 +182,9 @@ impl FleetEntry {
     /// [`FleetEntry::replay`]): each card's state at `at` as a stored entry (the
     /// cards replaced on the way first, without events), the last one carrying
     /// this entry's events later than `at`, so that the next run, from these
-    /// entries plus the new events, loses nothing.
+    /// entries plus the new events, loses nothing. Refused events (at or before
+    /// `at`, in [`Replayed::refused`]) are not kept: they were reported, and the
+    /// card is as if they had not come.
     ///
     /// ```
     /// use iotcard::fleet::{FleetEntry, Start};
@@ -209,29 +226,55 @@ impl FleetEntry {
         out
     }
 
-    /// Replays the events at or before `at`, then advances to `at`.
+    /// Replays the events at or before `at`, then advances to `at`. An event the
+    /// card refuses is skipped and reported in [`Replayed::refused`] (the card is
+    /// unchanged by it), and the replay
+    /// goes on with the next event: one bad event never loses the card.
+    ///
+    /// ```
+    /// use iotcard::fleet::FleetEntry;
+    /// use iotcard::{Policy, parse_instant};
+    /// let e = FleetEntry::from_json(r#"{"card": {"iccid": "89860012345678901238",
+    ///   "msisdn": "1440012345678", "plan": {"start": "2026-01-01T00:00:00+08:00",
+    ///   "end": "2027-01-01T00:00:00+08:00", "period": "month",
+    ///   "quota_bytes": 104857600, "monthly_fee": 1000}},
+    ///   "events": [{"at": "2026-01-02T09:00:00+08:00", "event": {"type": "manual_resume"}},
+    ///              {"at": "2026-01-03T09:00:00+08:00",
+    ///               "event": {"type": "activate", "imei": "490154203237518"}}]}"#)?;
+    /// let at = parse_instant("at", "2026-02-01T00:00:00+08:00")?;
+    /// let r = e.replay(&Policy::default(), at).unwrap();
+    /// assert_eq!(r.refused.len(), 1);
+    /// assert_eq!((r.refused[0].index, r.refused[0].error.code()), (0, "not_activated"));
+    /// assert_eq!(r.card.status().name(), "active"); // the activation still counts
+    /// # Ok::<(), iotcard::Error>(())
+    /// ```
     ///
     /// # Errors
-    /// `(index, error)` for the first event the card refuses (or
-    /// `(events.len(), error)` when advancing to `at` fails).
+    /// `(index, error)` when the card cannot be brought to `at` at all: `(0,
+    /// error)` when the new card cannot be made, `(events.len(), error)` when
+    /// advancing to `at` fails (a stored state whose clock is after `at`).
     pub fn replay(&self, policy: &Policy, at: Instant) -> Result<Replayed, (usize, Error)> {
         let mut card = match &self.start {
             Start::New(new) => Card::new(new).map_err(|e| (0, e))?,
             Start::Stored(state) => Card::clone(state),
         };
         let mut replaced = Vec::new();
+        let mut refused = Vec::new();
         let mut changes = Vec::new();
         let mut later_events = 0;
-        for (i, t) in self.events.iter().enumerate() {
+        for (index, t) in self.events.iter().enumerate() {
             if t.at > at {
                 later_events += 1;
                 continue;
             }
-            if let Some(new) = card
-                .apply_in_place(policy, t.at, &t.event, &mut changes)
-                .map_err(|e| (i, e))?
-            {
-                replaced.push(std::mem::replace(&mut card, new));
+            match card.apply_in_place(policy, t.at, &t.event, &mut changes) {
+                Ok(Some(new)) => replaced.push(std::mem::replace(&mut card, new)),
+                Ok(None) => {}
+                Err(error) => refused.push(Refused {
+                    index,
+                    iccid: card.iccid(),
+                    error,
+                }),
             }
             changes.clear();
         }
@@ -241,6 +284,7 @@ impl FleetEntry {
             card,
             replaced,
             later_events,
+            refused,
         })
     }
 }
@@ -276,5 +320,79 @@ mod tests {
         );
         let backwards = CARD.replace("2027-01-01", "2025-01-01");
         assert!(field_of(&format!("{{{backwards}}}")).starts_with("entry.card.plan"));
+    }
+
+    /// A refused event is reported with its index and skipped; the card goes on
+    /// with its other events and ends as if the refused ones had not come.
+    #[test]
+    fn a_refused_event_is_reported_and_skipped_and_the_card_goes_on() {
+        let ev = |at: &str, e: &str| format!(r#"{{"at": "{at}", "event": {e}}}"#);
+        let activate = ev(
+            "2026-01-02T00:00:00+08:00",
+            r#"{"type": "activate", "imei": "490154203237518"}"#,
+        );
+        let charge = ev(
+            "2026-01-03T00:00:00+08:00",
+            r#"{"type": "charge", "amount": 500}"#,
+        );
+        // Refused: arrears (R1.1), and an instant before the card's clock.
+        let suspend = ev("2026-01-04T00:00:00+08:00", r#"{"type": "manual_suspend"}"#);
+        let early = ev(
+            "2026-01-01T12:00:00+08:00",
+            r#"{"type": "payment", "amount": 100}"#,
+        );
+        let pay = ev(
+            "2026-01-05T00:00:00+08:00",
+            r#"{"type": "payment", "amount": 200}"#,
+        );
+        let line = |events: &[&String]| {
+            let events: Vec<&str> = events.iter().map(|s| s.as_str()).collect();
+            FleetEntry::from_json(&format!(r#"{{{CARD}, "events": [{}]}}"#, events.join(",")))
+                .unwrap()
+        };
+        let policy = crate::Policy::default();
+        let at = crate::parse_instant("at", "2026-01-10T00:00:00+08:00").unwrap();
+        let with = line(&[&activate, &charge, &suspend, &early, &pay])
+            .replay(&policy, at)
+            .unwrap();
+        let without = line(&[&activate, &charge, &pay])
+            .replay(&policy, at)
+            .unwrap();
+        let refused: Vec<(usize, &str)> = with
+            .refused
+            .iter()
+            .map(|r| (r.index, r.error.code()))
+            .collect();
+        assert_eq!(
+            refused,
+            [(2, "manual_suspend_not_allowed"), (3, "out_of_order")]
+        );
+        assert_eq!(with.card, without.card);
+        assert_eq!(with.card.balance(), -300);
+        assert!(without.refused.is_empty());
+        assert!(
+            with.refused
+                .iter()
+                .all(|r| r.iccid.as_str() == "89860012345678901238")
+        );
+        // What is stored keeps the card, without the refused events.
+        let kept = line(&[&activate, &charge, &suspend, &early, &pay]).stored(with, at);
+        assert_eq!(kept.len(), 1);
+        assert!(kept[0].events.is_empty());
+        // After a `replace`, a refused event names the card that refused it: the new one.
+        let lost = ev("2026-01-06T00:00:00+08:00", r#"{"type": "report_lost"}"#);
+        let replace = ev(
+            "2026-01-07T00:00:00+08:00",
+            r#"{"type": "replace", "iccid": "89860012345678901246"}"#,
+        );
+        let resume = ev("2026-01-08T00:00:00+08:00", r#"{"type": "manual_resume"}"#);
+        let r = line(&[&activate, &lost, &replace, &resume])
+            .replay(&policy, at)
+            .unwrap();
+        assert_eq!(r.replaced.len(), 1);
+        assert_eq!(r.refused.len(), 1);
+        assert_eq!(r.refused[0].index, 3);
+        assert_eq!(r.refused[0].iccid, r.card.iccid());
+        assert_eq!(r.refused[0].iccid.as_str(), "89860012345678901246");
     }
 }

@@ -106,6 +106,7 @@ named_enum!(
 
 named_enum!(
     /// One reason why services are barred (docs/rules.md "Words": hold).
+    #[non_exhaustive]
     Hold, "hold" {
         /// R1.2: manual suspension (人工停用); every service.
         Manual = "manual",

@@ -56,12 +56,10 @@ pub(crate) fn apply<S: Sink>(
     event: &Event,
     out: &mut S,
 ) -> Result<Option<Box<Card>>, Error> {
-    p.validate()?;
     replay(card, p, at, event, out)
 }
 
-/// [`apply`] under a policy already validated: the replays of R12
-/// (`window.rs`), which apply every event of the late window again.
+/// [`apply`], as the replays of R12 (`window.rs`) call it.
 pub(crate) fn replay<S: Sink>(
     card: &mut Card,
     p: &Policy,
@@ -78,8 +76,8 @@ pub(crate) fn replay<S: Sink>(
     Ok(replacement)
 }
 
-/// Everything that refuses an event before its rule runs (after the policy's
-/// ranges, which [`apply`] checks first), in the order [`Card::apply`] documents. On the way, advances the card to `at`: the
+/// Everything that refuses an event before its rule runs, in the order
+/// [`Card::apply`] documents. On the way, advances the card to `at`: the
 /// scheduled changes due by then happen whatever the event.
 fn validate<S: Sink>(
     card: &mut Card,
@@ -89,9 +87,10 @@ fn validate<S: Sink>(
     out: &mut S,
 ) -> Result<(), Error> {
     let kind = event.kind();
-    refuse_if_terminal(card, kind)?;
+    crate::time::check_range("at", at)?;
+    refuse_if_terminal(card, kind.name())?;
     schedule::advance(card, p, at, out)?;
-    refuse_if_terminal(card, kind)?;
+    refuse_if_terminal(card, kind.name())?;
     event.validate()?;
     let needs_activation = !matches!(
         event,

@@ -17,8 +17,8 @@ pub(crate) fn maintenance<S: Sink>(
     if until <= st.at {
         return Err(Error::invalid(
             "event.until",
-            until.to_rfc3339(),
-            format!("must be after the event instant {}", st.at.to_rfc3339()),
+            until.to_string(),
+            format!("must be after the event instant {}", st.at),
         ));
     }
     put_maintenance(c, until, Rule::R8_1, st);

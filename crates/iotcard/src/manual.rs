@@ -8,6 +8,7 @@ use std::fmt;
 use crate::card::Card;
 use crate::change::{Rule, Sink};
 use crate::error::HoldName;
+use crate::event::EventKind;
 use crate::hold::{Hold, bit_set, named_enum};
 use crate::quota::period_seen_at;
 use crate::step::Step;
@@ -98,7 +99,7 @@ pub(crate) fn manual_resume<S: Sink>(c: &mut Card, st: &mut Step<'_, S>) -> Resu
             Error::ArrearsOutstanding { balance: c.balance }
         } else {
             Error::NothingToLift {
-                event: "manual_resume",
+                event: EventKind::ManualResume,
                 hold: HoldName::ManualOrArrears,
             }
         });

@@ -55,16 +55,21 @@ impl Plan {
         Ok(p)
     }
 
-    /// Checks the plan: it ends after it starts; the fee is not negative.
+    /// Checks the plan: its instants are within the supported range
+    /// ([`Instant::MIN`] ..= [`Instant::MAX`]); it ends after it starts; the fee is
+    /// not negative.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] naming `{field}.end` or `{field}.monthly_fee`.
+    /// [`Error::InvalidInput`] naming `{field}.start`, `{field}.end` or
+    /// `{field}.monthly_fee`.
     pub fn validate(&self, field: &str) -> Result<(), Error> {
+        crate::time::check_range("start", self.start).map_err(|e| e.within(field))?;
+        crate::time::check_range("end", self.end).map_err(|e| e.within(field))?;
         if self.end <= self.start {
             return Err(Error::invalid(
                 format!("{field}.end"),
-                self.end.to_rfc3339(),
-                format!("must be after {field}.start {}", self.start.to_rfc3339()),
+                self.end.to_string(),
+                format!("must be after {field}.start {}", self.start),
             ));
         }
         if self.monthly_fee < 0 {

@@ -12,21 +12,21 @@ use crate::time::TimeZone;
 /// `refund_unused_months` (100 years).
 pub const MAX_POLICY_MONTHS: u32 = 1200;
 
-/// Policy settings. Absent JSON fields keep their defaults; unknown fields are
-/// refused.
+/// The policy's settings, as plain fields: what a [`Policy`] is built from
+/// ([`Policy::new`] checks them). Absent JSON fields keep their defaults;
+/// unknown fields are refused.
 ///
 /// ```
-/// use iotcard::Policy;
-/// let p = Policy::from_json(r#"{"low_balance": 300, "timezone": "+00:00"}"#).unwrap();
+/// use iotcard::{Policy, PolicySettings};
+/// let p = Policy::new(PolicySettings { low_balance: 300, ..PolicySettings::default() })?;
 /// assert_eq!(p.low_balance, 300);
-/// assert_eq!(p.retention_months, 3); // default kept
-///
-/// let e = Policy::from_json(r#"{"retention_month": 3}"#).unwrap_err();
-/// assert!(e.to_string().contains("retention_month"));
+/// let e = Policy::new(PolicySettings { low_balance: -1, ..PolicySettings::default() }).unwrap_err();
+/// assert!(e.to_string().contains("policy.low_balance"), "{e}");
+/// # Ok::<(), iotcard::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Policy {
+pub struct PolicySettings {
     /// Billing time zone for calendar rules (default `+08:00`).
     pub timezone: TimeZone,
     /// R4.2: retention length in calendar months (default 3).
@@ -58,9 +58,9 @@ pub struct Policy {
 /// The largest `late_window_hours` accepted (366 days).
 pub const MAX_LATE_WINDOW_HOURS: u32 = 8784;
 
-impl Default for Policy {
+impl Default for PolicySettings {
     fn default() -> Self {
-        Policy {
+        PolicySettings {
             timezone: TimeZone::CHINA,
             retention_months: 3,
             keep_number_fee: 500,
@@ -80,17 +80,88 @@ impl Default for Policy {
     }
 }
 
+/// A checked policy: the operator's settings, every one within its range. It is
+/// checked once, when it is built ([`Policy::new`], [`Policy::from_json`], or as
+/// part of a scenario's JSON), so an invalid policy cannot be held and the
+/// operations do not check it again. Read the settings as fields
+/// (`policy.low_balance`, through [`PolicySettings`]).
+///
+/// ```
+/// use iotcard::Policy;
+/// let p = Policy::from_json(r#"{"low_balance": 300, "timezone": "+00:00"}"#).unwrap();
+/// assert_eq!(p.low_balance, 300);
+/// assert_eq!(p.retention_months, 3); // default kept
+///
+/// let e = Policy::from_json(r#"{"retention_month": 3}"#).unwrap_err();
+/// assert!(e.to_string().contains("retention_month"));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Policy(PolicySettings);
+
+impl std::ops::Deref for Policy {
+    type Target = PolicySettings;
+
+    fn deref(&self) -> &PolicySettings {
+        &self.0
+    }
+}
+
+impl TryFrom<PolicySettings> for Policy {
+    type Error = Error;
+
+    fn try_from(settings: PolicySettings) -> Result<Self, Error> {
+        Policy::new(settings)
+    }
+}
+
+impl From<Policy> for PolicySettings {
+    fn from(p: Policy) -> PolicySettings {
+        p.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Policy {
+    /// Reads the settings and checks them, naming the field out of range (the
+    /// message form that `Error::from_json` places below the policy's path).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let settings = PolicySettings::deserialize(d)?;
+        settings.validate().map_err(|e| match e {
+            Error::InvalidInput {
+                field,
+                value,
+                reason,
+            } => {
+                let field = field.strip_prefix("policy.").unwrap_or(&field);
+                D::Error::custom(format!(
+                    "invalid value at `{field}`: invalid value: integer `{value}`, {reason}"
+                ))
+            }
+            other => D::Error::custom(other),
+        })?;
+        Ok(Policy(settings))
+    }
+}
+
 impl Policy {
+    /// Checks `settings` ([`PolicySettings::validate`]) and makes them a policy.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the first field out of range.
+    pub fn new(settings: PolicySettings) -> Result<Self, Error> {
+        settings.validate()?;
+        Ok(Policy(settings))
+    }
+
     /// Parses a policy from JSON: the fields to change from the default.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] naming the field for malformed JSON, an unknown
-    /// field, a wrong type, or a value out of range (see [`Policy::validate`]);
-    /// JSON longer than [`crate::MAX_JSON_BYTES`].
+    /// field, a wrong type, or a value out of range (see
+    /// [`PolicySettings::validate`]); JSON longer than [`crate::MAX_JSON_BYTES`].
     pub fn from_json(json: &str) -> Result<Self, Error> {
-        let p: Policy = parse_json("policy", json)?;
-        p.validate()?;
-        Ok(p)
+        Policy::new(parse_json("policy", json)?)
     }
 
     /// The policy as JSON (every field).
@@ -98,6 +169,13 @@ impl Policy {
         serde_json::to_string(self).unwrap_or_default()
     }
 
+    /// The settings.
+    pub const fn settings(&self) -> &PolicySettings {
+        &self.0
+    }
+}
+
+impl PolicySettings {
     /// Checks the ranges: money settings ≥ 0, month counts ≤ [`MAX_POLICY_MONTHS`],
     /// `dormancy_months` ≥ 1 when set, `late_window_hours` ≤
     /// [`MAX_LATE_WINDOW_HOURS`].
@@ -143,5 +221,36 @@ impl Policy {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_policy_is_valid() {
+        assert_eq!(PolicySettings::default().validate(), Ok(()));
+        assert_eq!(Policy::default().settings(), &PolicySettings::default());
+    }
+
+    #[test]
+    fn a_nested_policy_is_checked_naming_its_field() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Outer {
+            policy: Policy,
+        }
+        let e = parse_json::<Outer>("outer", r#"{"policy": {"dormancy_months": 0}}"#).unwrap_err();
+        assert!(
+            matches!(&e, Error::InvalidInput { field, value, .. }
+                if field == "outer.policy.dormancy_months" && value == "0"),
+            "{e:?}"
+        );
+        let e = Policy::from_json(r#"{"credit_limit": -5}"#).unwrap_err();
+        assert_eq!(
+            e,
+            Error::invalid("policy.credit_limit", -5, "must not be negative")
+        );
     }
 }

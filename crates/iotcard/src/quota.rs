@@ -42,7 +42,7 @@ pub fn period_at(plan: &Plan, t: Instant, tz: TimeZone) -> Option<(Instant, Inst
 fn out_of_range(t: Instant) -> Error {
     Error::invalid(
         "at",
-        t.to_rfc3339(),
+        t.to_string(),
         "is beyond the supported calendar range",
     )
 }

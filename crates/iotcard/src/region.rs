@@ -6,6 +6,7 @@ use crate::Error;
 use crate::card::Card;
 use crate::change::{Rule, Sink};
 use crate::error::HoldName;
+use crate::event::EventKind;
 use crate::hold::Hold;
 use crate::ids::Region;
 use crate::policy::Policy;
@@ -42,7 +43,7 @@ pub(crate) fn operator_release<S: Sink>(
         Ok(())
     } else {
         Err(Error::NothingToLift {
-            event: "operator_release",
+            event: EventKind::OperatorRelease,
             hold: HoldName::One(hold),
         })
     }

@@ -6,6 +6,7 @@ use crate::policy::Policy;
 
 named_enum!(
     /// What lifts a hold (R11), as the remedy codes of `docs/json.md`.
+    #[non_exhaustive]
     Remedy, "remedy" {
         /// R1.2: a manual resume.
         ManualResume = "manual_resume",
@@ -43,14 +44,15 @@ impl Hold {
     /// The remedy that lifts this hold under `policy` (R11).
     ///
     /// ```
-    /// use iotcard::{Hold, Policy, Remedy};
+    /// use iotcard::{Hold, Policy, PolicySettings, Remedy};
     /// let p = Policy::default();
     /// assert_eq!(Hold::Arrears.remedy(&p), Remedy::PayThenResume);
-    /// let auto = Policy { auto_resume_on_payment: true, ..Policy::default() };
+    /// let auto = Policy::new(PolicySettings { auto_resume_on_payment: true, ..PolicySettings::default() })?;
     /// assert_eq!(Hold::Arrears.remedy(&auto), Remedy::Pay);
+    /// # Ok::<(), iotcard::Error>(())
     /// ```
     pub const fn remedy(self, policy: &Policy) -> Remedy {
-        self.remedy_when(policy.auto_resume_on_payment)
+        self.remedy_when(policy.settings().auto_resume_on_payment)
     }
 
     /// The remedy, given only the one policy setting it depends on

@@ -105,6 +105,7 @@ pub(crate) fn advance<S: Sink>(
             at: to,
             last,
             earliest: last,
+            timezone: p.timezone,
         });
     }
     run_due(c, p, to, out)?;

@@ -4,41 +4,216 @@
 //! Every function here is checked: an instant past chrono's range gives `None`
 //! (the callers turn it into an error), never a panic.
 
+use std::fmt;
+
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::Error;
 
-/// An exact instant. Stored in UTC with nanosecond precision; the offset an
-/// event was written with does not matter (instants compare as instants).
-pub type Instant = DateTime<Utc>;
+/// An exact instant, with nanosecond precision; the offset an event was written
+/// with does not matter (instants compare as instants). The crate's own type:
+/// convert to and from chrono with `From`/`TryFrom`, to and from Unix
+/// milliseconds with [`Instant::from_unix_millis`] and [`Instant::unix_millis`].
+/// Displayed and serialized as RFC 3339 in UTC (`2026-01-31T16:00:00Z`).
+///
+/// ```
+/// use iotcard::Instant;
+/// let t = Instant::from_unix_millis(1_767_225_600_000).unwrap();
+/// assert_eq!(t.to_string(), "2026-01-01T00:00:00Z");
+/// assert_eq!(t.unix_millis(), 1_767_225_600_000);
+/// let c: chrono::DateTime<chrono::Utc> = t.into();
+/// assert_eq!(Instant::try_from(c).unwrap(), t);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Instant(DateTime<Utc>);
 
-/// Parses an RFC 3339 instant with an offset (`2026-02-01T00:00:00+08:00`, `...Z`).
+impl Instant {
+    /// 1970-01-01T00:00:00Z.
+    pub const UNIX_EPOCH: Instant = Instant(DateTime::<Utc>::UNIX_EPOCH);
+
+    /// The first instant of the supported range, 1900-01-01T00:00:00Z. Every door
+    /// (RFC 3339 text, Unix milliseconds, chrono, Python `datetime`) and every
+    /// operation refuses an earlier one with `invalid_input` naming the field.
+    pub const MIN: Instant = match DateTime::from_timestamp(-2_208_988_800, 0) {
+        Some(t) => Instant(t),
+        None => panic!("1900-01-01 is in chrono's range"),
+    };
+
+    /// The last instant of the supported range, 9898-12-31T23:59:59.999999999Z.
+    /// Every instant the library computes from instants in the range (a period
+    /// end, the end of retention or dormancy after at most
+    /// [`crate::MAX_POLICY_MONTHS`] months) is before 9999-01-01T00:00:00Z, so it
+    /// is written with a four-digit year in every offset a policy allows, and
+    /// Python's `datetime` can hold it.
+    pub const MAX: Instant = match DateTime::from_timestamp(250_215_091_199, 999_999_999) {
+        Some(t) => Instant(t),
+        None => panic!("9898-12-31 is in chrono's range"),
+    };
+
+    /// `secs` seconds later (earlier when negative); `None` outside the
+    /// supported range.
+    pub fn checked_add_seconds(self, secs: i64) -> Option<Instant> {
+        chrono::TimeDelta::try_seconds(secs)
+            .and_then(|d| self.0.checked_add_signed(d))
+            .and_then(Instant::checked)
+    }
+
+    /// The instant `ms` milliseconds after 1970-01-01T00:00:00Z (before, when
+    /// negative); `None` when it is outside the supported range.
+    pub fn from_unix_millis(ms: i64) -> Option<Instant> {
+        DateTime::from_timestamp_millis(ms).and_then(Instant::checked)
+    }
+
+    /// [`Instant::from_unix_millis`], with an error naming `field` (what the C
+    /// library's `*_ms` arguments go through).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming `field` when `ms` is outside the supported
+    /// range.
+    pub fn try_from_unix_millis(field: &str, ms: i64) -> Result<Instant, Error> {
+        Instant::from_unix_millis(ms).ok_or_else(|| out_of_range(field, format!("{ms} (Unix ms)")))
+    }
+
+    /// The instant `secs` seconds and `nanos` nanoseconds (< 10⁹) after
+    /// 1970-01-01T00:00:00Z; `None` when it is outside the supported range.
+    pub fn from_unix(secs: i64, nanos: u32) -> Option<Instant> {
+        if nanos >= 1_000_000_000 {
+            return None;
+        }
+        DateTime::from_timestamp(secs, nanos).and_then(Instant::checked)
+    }
+
+    /// Unix milliseconds (sub-millisecond digits are rounded down).
+    pub const fn unix_millis(self) -> i64 {
+        self.0.timestamp_millis()
+    }
+
+    /// Unix seconds (rounded down).
+    pub const fn unix_seconds(self) -> i64 {
+        self.0.timestamp()
+    }
+
+    /// The nanoseconds past [`Instant::unix_seconds`].
+    pub const fn subsec_nanos(self) -> u32 {
+        self.0.timestamp_subsec_nanos()
+    }
+
+    /// RFC 3339 in `tz` ([`format_instant`]).
+    pub fn format(self, tz: TimeZone) -> String {
+        format_instant(self, tz)
+    }
+
+    /// An instant the library computed (a period end, the end of retention):
+    /// not checked against the supported range.
+    pub(crate) const fn computed(t: DateTime<Utc>) -> Instant {
+        Instant(t)
+    }
+
+    /// `t`, when it is in the supported range.
+    fn checked(t: DateTime<Utc>) -> Option<Instant> {
+        (Instant::MIN.0 <= t && t <= Instant::MAX.0).then_some(Instant(t))
+    }
+}
+
+impl fmt::Debug for Instant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Instant({self})")
+    }
+}
+
+impl fmt::Display for Instant {
+    /// RFC 3339 in UTC, as in JSON.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+    }
+}
+
+impl From<Instant> for DateTime<Utc> {
+    fn from(t: Instant) -> DateTime<Utc> {
+        t.0
+    }
+}
+
+impl TryFrom<DateTime<Utc>> for Instant {
+    type Error = Error;
+
+    /// # Errors
+    /// [`Error::InvalidInput`] naming `instant` when `t` is outside the
+    /// supported range.
+    fn try_from(t: DateTime<Utc>) -> Result<Instant, Error> {
+        Instant::checked(t).ok_or_else(|| out_of_range("instant", t))
+    }
+}
+
+impl TryFrom<DateTime<FixedOffset>> for Instant {
+    type Error = Error;
+
+    /// # Errors
+    /// As `TryFrom<DateTime<Utc>>`.
+    fn try_from(t: DateTime<FixedOffset>) -> Result<Instant, Error> {
+        Instant::try_from(t.with_timezone(&Utc))
+    }
+}
+
+/// The error for an instant outside the supported range.
+fn out_of_range(field: &str, t: impl fmt::Display) -> Error {
+    Error::invalid(
+        field,
+        t,
+        format!(
+            "outside the supported range of instants, {} ..= {}",
+            Instant::MIN,
+            Instant::MAX
+        ),
+    )
+}
+
+/// Refuses an instant outside the supported range (one the library computed,
+/// such as an assessment's `next.at`, handed back as an input), naming `field`.
+pub(crate) fn check_range(field: &str, t: Instant) -> Result<(), Error> {
+    if Instant::MIN <= t && t <= Instant::MAX {
+        Ok(())
+    } else {
+        Err(out_of_range(field, t))
+    }
+}
+
+impl Serialize for Instant {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Instant {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::error::de_str(d, |s| parse_instant("instant", s))
+    }
+}
+
+/// Parses an RFC 3339 instant with an offset (`2026-02-01T00:00:00+08:00`, `...Z`)
+/// within the supported range ([`Instant::MIN`] ..= [`Instant::MAX`]).
 ///
 /// # Errors
-/// [`Error::InvalidInput`] naming `field` when `s` is not RFC 3339 with an offset.
+/// [`Error::InvalidInput`] naming `field` when `s` is not RFC 3339 with an offset
+/// (which has four-digit years), or is outside the supported range.
 ///
 /// ```
 /// let a = iotcard::parse_instant("at", "2026-02-01T00:00:00+08:00").unwrap();
 /// let b = iotcard::parse_instant("at", "2026-01-31T16:00:00Z").unwrap();
 /// assert_eq!(a, b);
 /// assert!(iotcard::parse_instant("at", "2026-02-01 00:00:00").is_err());
-/// // Years past 9999 carry a sign, as chrono writes them.
-/// assert!(iotcard::parse_instant("at", "+10000-01-01T00:00:00Z").is_ok());
+/// // RFC 3339 years have four digits: a signed year is refused.
+/// assert!(iotcard::parse_instant("at", "+10000-01-01T00:00:00Z").is_err());
+/// // The supported range is 1900-01-01T00:00:00Z ..= 9898-12-31T23:59:59.999999999Z.
+/// assert!(iotcard::parse_instant("at", "1900-01-01T08:00:00+08:00").is_ok());
+/// assert!(iotcard::parse_instant("at", "1900-01-01T07:59:59+08:00").is_err());
+/// assert!(iotcard::parse_instant("at", "9898-12-31T23:59:59.999999999Z").is_ok());
+/// assert!(iotcard::parse_instant("at", "9899-01-01T00:00:00Z").is_err());
 /// ```
 pub fn parse_instant(field: &str, s: &str) -> Result<Instant, Error> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
-        .or_else(|e| {
-            // Years beyond 0000–9999 are written with a sign (`+10000-01-01T...`),
-            // as chrono does; RFC 3339 has no room for them, but computed instants
-            // (a period end after a plan ending in 9999) can get there.
-            if s.starts_with(['+', '-']) {
-                s.parse::<Instant>().map_err(|_| e)
-            } else {
-                Err(e)
-            }
-        })
         .map_err(|e| {
             Error::invalid(
                 field,
@@ -46,12 +221,54 @@ pub fn parse_instant(field: &str, s: &str) -> Result<Instant, Error> {
                 format!("not an RFC 3339 instant with offset ({e})"),
             )
         })
+        .and_then(|t| Instant::checked(t).ok_or_else(|| out_of_range(field, format!("{s:?}"))))
+}
+
+/// The earliest instant the library computes from the supported range (a quota
+/// period's start, at most a year and a day before its instant): 1898-01-01T00:00:00Z.
+pub(crate) const COMPUTED_MIN: Instant = match DateTime::from_timestamp(-2_272_060_800, 0) {
+    Some(t) => Instant(t),
+    None => panic!("1898-01-01 is in chrono's range"),
+};
+
+/// The first instant past every one the library computes from the supported
+/// range (the end of retention, at most 1200 months and a day after):
+/// 9999-01-01T00:00:00Z, still a four-digit year in every offset.
+pub(crate) const COMPUTED_END: Instant = match DateTime::from_timestamp(253_370_764_800, 0) {
+    Some(t) => Instant(t),
+    None => panic!("9999-01-01 is in chrono's range"),
+};
+
+/// [`parse_instant`] for an instant the library computed and stored (see
+/// [`rfc3339::computed`]).
+pub(crate) fn parse_computed(field: &str, s: &str) -> Result<Instant, Error> {
+    let t = DateTime::parse_from_rfc3339(s)
+        .map(|t| Instant(t.with_timezone(&Utc)))
+        .map_err(|e| {
+            Error::invalid(
+                field,
+                format!("{s:?}"),
+                format!("not an RFC 3339 instant with offset ({e})"),
+            )
+        })?;
+    if COMPUTED_MIN <= t && t < COMPUTED_END {
+        Ok(t)
+    } else {
+        Err(Error::invalid(
+            field,
+            format!("{s:?}"),
+            format!("outside the range of computed instants, {COMPUTED_MIN} ..< {COMPUTED_END}"),
+        ))
+    }
 }
 
 /// Formats an instant as RFC 3339 in the given offset (seconds, or more digits
-/// when the instant has a fraction). An instant whose local time in `tz` is
-/// beyond chrono's range (within a day of its ends) is written in UTC.
-pub fn format_instant(t: Instant, tz: FixedOffset) -> String {
+/// when the instant has a fraction). Every instant of the supported range, and
+/// every one the library computes from them, has a four-digit year in every
+/// offset; a computed instant beyond chrono's range (only [`add_months`] on
+/// instants outside the supported range gets there) is written in UTC.
+pub fn format_instant(t: Instant, tz: TimeZone) -> String {
+    let (t, tz) = (t.0, tz.0);
     // chrono's `to_rfc3339` on such a local time panics.
     if t.naive_utc().checked_add_offset(tz).is_none() {
         return t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
@@ -62,45 +279,65 @@ pub fn format_instant(t: Instant, tz: FixedOffset) -> String {
 
 /// Serde for [`Instant`] as strict RFC 3339 (used by every JSON type).
 pub(crate) mod rfc3339 {
-    use super::{Deserialize, Deserializer, Instant, Serializer};
+    use super::{Deserialize, Deserializer, Instant, Serialize, Serializer};
 
     pub(crate) fn serialize<S: Serializer>(t: &Instant, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+        t.serialize(s)
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Instant, D::Error> {
-        crate::error::de_str(d, |s| super::parse_instant("instant", s))
+        Instant::deserialize(d)
+    }
+
+    /// For an instant the library computed and stored (a quota period's start
+    /// and end, up to a year before or after the instant it was computed for):
+    /// RFC 3339 within [`super::COMPUTED_MIN`] ..< [`super::COMPUTED_END`].
+    pub(crate) mod computed {
+        use super::{Deserializer, Instant, Serialize, Serializer};
+
+        pub(crate) fn serialize<S: Serializer>(t: &Instant, s: S) -> Result<S::Ok, S::Error> {
+            t.serialize(s)
+        }
+
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Instant, D::Error> {
+            crate::error::de_str(d, |s| super::super::parse_computed("instant", s))
+        }
     }
 
     /// The same for `Option<Instant>` (null allowed).
     pub(crate) mod option {
-        use super::{Deserialize, Deserializer, Instant, Serializer};
+        use super::{Deserialize, Deserializer, Instant, Serialize, Serializer};
 
         #[allow(clippy::ref_option)]
         pub(crate) fn serialize<S: Serializer>(
             t: &Option<Instant>,
             s: S,
         ) -> Result<S::Ok, S::Error> {
-            match t {
-                Some(t) => super::serialize(t, s),
-                None => s.serialize_none(),
-            }
+            t.serialize(s)
         }
 
         pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
             d: D,
         ) -> Result<Option<Instant>, D::Error> {
-            #[derive(Deserialize)]
-            struct W(#[serde(with = "super")] Instant);
-            Ok(Option::<W>::deserialize(d)?.map(|w| w.0))
+            Option::<Instant>::deserialize(d)
         }
     }
 }
 
-/// The billing time zone: a fixed UTC offset, written `+08:00` (default), `-05:00`
-/// or `Z`.
+/// The billing time zone: a fixed UTC offset in whole minutes within ±23:59,
+/// written `+08:00` (default), `-05:00` or `Z`. The crate's own type: convert to
+/// and from chrono's `FixedOffset` with `From`/`TryFrom`.
+///
+/// ```
+/// use iotcard::TimeZone;
+/// let tz = TimeZone::parse("-05:30")?;
+/// assert_eq!(tz.offset_seconds(), -19_800);
+/// assert_eq!(TimeZone::from_offset_seconds(-19_800), Some(tz));
+/// assert_eq!(tz.to_string(), "-05:30");
+/// # Ok::<(), iotcard::Error>(())
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub struct TimeZone(pub FixedOffset);
+pub struct TimeZone(FixedOffset);
 
 impl TimeZone {
     /// China Standard Time, `+08:00`: the default.
@@ -108,6 +345,32 @@ impl TimeZone {
         Some(o) => TimeZone(o),
         None => panic!("+08:00 is a valid offset"),
     };
+
+    /// UTC, `+00:00`.
+    pub const UTC: TimeZone = match FixedOffset::east_opt(0) {
+        Some(o) => TimeZone(o),
+        None => panic!("+00:00 is a valid offset"),
+    };
+
+    /// The largest offset allowed either way, in seconds (23:59).
+    pub const MAX_OFFSET_SECONDS: i32 = 23 * 3600 + 59 * 60;
+
+    /// The offset of `secs` seconds east of UTC; `None` unless it is whole
+    /// minutes within ±23:59.
+    pub const fn from_offset_seconds(secs: i32) -> Option<TimeZone> {
+        if secs % 60 != 0 || secs.unsigned_abs() > Self::MAX_OFFSET_SECONDS.unsigned_abs() {
+            return None;
+        }
+        match FixedOffset::east_opt(secs) {
+            Some(o) => Some(TimeZone(o)),
+            None => None,
+        }
+    }
+
+    /// Seconds east of UTC (`+08:00` is 28 800).
+    pub const fn offset_seconds(self) -> i32 {
+        self.0.local_minus_utc()
+    }
 
     /// Parses `+HH:MM`, `-HH:MM` or `Z`.
     ///
@@ -117,7 +380,7 @@ impl TimeZone {
     pub fn parse(s: &str) -> Result<Self, Error> {
         let bad = |why: &str| Error::invalid("policy.timezone", format!("{s:?}"), why);
         if s == "Z" {
-            return Ok(TimeZone(FixedOffset::east_opt(0).ok_or_else(|| bad("?"))?));
+            return Ok(TimeZone::UTC);
         }
         let b = s.as_bytes();
         if b.len() != 6 || b[3] != b':' || !(b[0] == b'+' || b[0] == b'-') {
@@ -135,9 +398,25 @@ impl TimeZone {
             return Err(bad("offset must be within ±23:59"));
         }
         let secs = (h * 3600 + m * 60) * if b[0] == b'-' { -1 } else { 1 };
-        FixedOffset::east_opt(secs)
-            .map(TimeZone)
-            .ok_or_else(|| bad("offset must be within ±23:59"))
+        TimeZone::from_offset_seconds(secs).ok_or_else(|| bad("offset must be within ±23:59"))
+    }
+}
+
+impl From<TimeZone> for FixedOffset {
+    fn from(tz: TimeZone) -> FixedOffset {
+        tz.0
+    }
+}
+
+impl TryFrom<FixedOffset> for TimeZone {
+    type Error = Error;
+
+    /// # Errors
+    /// [`Error::InvalidInput`] naming `timezone` when the offset is not whole
+    /// minutes within ±23:59.
+    fn try_from(o: FixedOffset) -> Result<TimeZone, Error> {
+        TimeZone::from_offset_seconds(o.local_minus_utc())
+            .ok_or_else(|| Error::invalid("timezone", o, "must be whole minutes within ±23:59"))
     }
 }
 
@@ -147,8 +426,8 @@ impl Default for TimeZone {
     }
 }
 
-impl std::fmt::Display for TimeZone {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for TimeZone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.0.local_minus_utc();
         let sign = if s < 0 { '-' } else { '+' };
         let a = s.unsigned_abs();
@@ -221,14 +500,14 @@ fn days_in_month(y: i64, m: u32) -> u32 {
 
 impl Civil {
     pub(crate) fn of(t: Instant, tz: TimeZone) -> Civil {
-        let local = t.timestamp() + i64::from(tz.0.local_minus_utc());
+        let local = t.0.timestamp() + i64::from(tz.0.local_minus_utc());
         let (year, month, day) = civil_from_days(local.div_euclid(DAY));
         Civil {
             year,
             month,
             day,
             second: local.rem_euclid(DAY),
-            nanos: t.timestamp_subsec_nanos(),
+            nanos: t.0.timestamp_subsec_nanos(),
         }
     }
 
@@ -236,6 +515,7 @@ impl Civil {
     fn instant(self, tz: TimeZone) -> Option<Instant> {
         let local = days_from_civil(self.year, self.month, self.day) * DAY + self.second;
         DateTime::from_timestamp(local - i64::from(tz.0.local_minus_utc()), self.nanos)
+            .map(Instant::computed)
     }
 
     /// `n` months later, the day clamped to the month's last day.
@@ -355,6 +635,55 @@ mod tests {
     }
 
     #[test]
+    fn timezones_convert_to_and_from_chrono() {
+        for s in [-86_340, -19_800, 0, 28_800, 86_340] {
+            let tz = TimeZone::from_offset_seconds(s).unwrap();
+            assert_eq!(tz.offset_seconds(), s);
+            assert_eq!(TimeZone::try_from(FixedOffset::from(tz)), Ok(tz));
+        }
+        assert_eq!(TimeZone::from_offset_seconds(86_400), None);
+        assert_eq!(TimeZone::from_offset_seconds(i32::MIN), None);
+        for s in [-86_399, 1, 30, 86_399] {
+            assert_eq!(TimeZone::from_offset_seconds(s), None, "{s}");
+            let e = TimeZone::try_from(FixedOffset::east_opt(s).unwrap()).unwrap_err();
+            assert!(e.to_string().contains("timezone"), "{e}");
+        }
+    }
+
+    #[test]
+    fn instants_convert_to_and_from_unix_and_chrono() {
+        let t = parse_instant("t", "2026-01-31T16:00:00.123456789Z").unwrap();
+        assert_eq!(t.unix_millis(), 1_769_875_200_123);
+        assert_eq!(
+            (t.unix_seconds(), t.subsec_nanos()),
+            (1_769_875_200, 123_456_789)
+        );
+        assert_eq!(Instant::from_unix(1_769_875_200, 123_456_789), Some(t));
+        assert_eq!(Instant::from_unix(0, 1_000_000_000), None);
+        assert_eq!(Instant::from_unix_millis(0), Some(Instant::UNIX_EPOCH));
+        let c: DateTime<Utc> = t.into();
+        assert_eq!(Instant::try_from(c), Ok(t));
+        assert_eq!(
+            Instant::try_from(c.with_timezone(&TimeZone::CHINA.0)),
+            Ok(t)
+        );
+        assert_eq!(t.to_string(), "2026-01-31T16:00:00.123456789Z");
+        assert_eq!(format!("{t:?}"), "Instant(2026-01-31T16:00:00.123456789Z)");
+        assert_eq!(
+            t.format(TimeZone::CHINA),
+            "2026-02-01T00:00:00.123456789+08:00"
+        );
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            "\"2026-01-31T16:00:00.123456789Z\""
+        );
+        assert_eq!(
+            serde_json::from_str::<Instant>("\"2026-02-01T00:00:00.123456789+08:00\"").unwrap(),
+            t
+        );
+    }
+
+    #[test]
     fn timezone_parse_and_display() {
         for s in ["+08:00", "-05:30", "+00:00", "+23:59", "-23:59"] {
             assert_eq!(TimeZone::parse(s).unwrap().to_string(), s);
@@ -368,11 +697,19 @@ mod tests {
     /// chrono's own month arithmetic, the oracle for [`add_months`].
     fn chrono_add_months(t: Instant, n: u32, tz: TimeZone) -> Option<Instant> {
         use chrono::TimeZone as _;
-        let local = t.naive_utc().checked_add_offset(tz.0)?;
+        let local = t.0.naive_utc().checked_add_offset(tz.0)?;
         let shifted = local.checked_add_months(chrono::Months::new(n))?;
         tz.0.from_local_datetime(&shifted)
             .single()
-            .map(|d| d.with_timezone(&Utc))
+            .map(|d| Instant::computed(d.with_timezone(&Utc)))
+    }
+
+    fn at(secs: i64, nanos: u32) -> Instant {
+        Instant::computed(DateTime::from_timestamp(secs, nanos).unwrap())
+    }
+
+    fn zone(offset: i32) -> TimeZone {
+        TimeZone(FixedOffset::east_opt(offset).unwrap())
     }
 
     proptest::proptest! {
@@ -383,8 +720,7 @@ mod tests {
             n in 0u32..5000,
             offset in -86_340i32..=86_340,
         ) {
-            let t = DateTime::from_timestamp(secs, nanos).unwrap();
-            let tz = TimeZone(FixedOffset::east_opt(offset).unwrap());
+            let (t, tz) = (at(secs, nanos), zone(offset));
             proptest::prop_assert_eq!(add_months(t, n, tz), chrono_add_months(t, n, tz));
         }
 
@@ -394,17 +730,85 @@ mod tests {
             gap in 0i64..2_000_000_000,
             offset in -86_340i32..=86_340,
         ) {
-            let tz = TimeZone(FixedOffset::east_opt(offset).unwrap());
-            let (from, to) = (DateTime::from_timestamp(a, 0).unwrap(), DateTime::from_timestamp(a + gap, 0).unwrap());
+            let tz = zone(offset);
+            let (from, to) = (at(a, 0), at(a + gap, 0));
             let m = whole_months(from, to, tz);
             proptest::prop_assert!(add_months(from, m, tz).unwrap() <= to);
             proptest::prop_assert!(add_months(from, m + 1, tz).unwrap() > to);
         }
     }
 
+    /// The supported range's promise: every instant computed from it (at most
+    /// `MAX_POLICY_MONTHS` later: retention or dormancy; a quota period ends
+    /// at most a year later) has a four-digit year in every allowed offset.
+    #[test]
+    fn computed_instants_have_four_digit_years_in_every_offset() {
+        let months = crate::MAX_POLICY_MONTHS;
+        for offset in [-86_340, -3600, 0, 3600, 28_800, 86_340] {
+            let tz = zone(offset);
+            for t in [
+                Instant::MIN,
+                Instant::MAX,
+                add_months(Instant::MAX, months, tz).unwrap(),
+            ] {
+                let s = format_instant(t, tz);
+                let year: i32 = s[..4].parse().unwrap_or_else(|_| panic!("{s}"));
+                assert!((1899..=9999).contains(&year), "{s}");
+                // Computed instants past MAX are refused as inputs, not misread.
+                let back = parse_instant("t", &s);
+                assert_eq!(back.is_ok(), t <= Instant::MAX, "{s}");
+            }
+        }
+        assert_eq!(Instant::MIN.to_string(), "1900-01-01T00:00:00Z");
+        assert_eq!(COMPUTED_MIN.to_string(), "1898-01-01T00:00:00Z");
+        assert_eq!(COMPUTED_END.to_string(), "9999-01-01T00:00:00Z");
+        let (lo, hi) = (
+            Civil::of(Instant::MIN, zone(86_340)),
+            Civil::of(Instant::MAX, zone(86_340)),
+        );
+        // A quota period (a year at most) and the longest retention stay inside.
+        assert!(month_start(lo.year - 1, lo.month, zone(86_340)).unwrap() >= COMPUTED_MIN);
+        for offset in [-86_340, 86_340] {
+            let end = add_months(Instant::MAX, crate::MAX_POLICY_MONTHS, zone(offset)).unwrap();
+            assert!(end < COMPUTED_END, "{end}");
+        }
+        assert!(hi.year == 9899);
+        assert_eq!(Instant::MAX.to_string(), "9898-12-31T23:59:59.999999999Z");
+    }
+
+    #[test]
+    fn every_door_refuses_instants_outside_the_range() {
+        for s in [
+            "+10000-01-01T00:00:00Z",
+            "9999-12-31T23:59:59Z",
+            "0001-01-01T00:00:00+08:00",
+            "1899-12-31T23:59:59.999999999Z",
+            "9899-01-01T00:00:00Z",
+        ] {
+            let e = parse_instant("event.until", s).unwrap_err();
+            assert!(
+                matches!(&e, Error::InvalidInput { field, .. } if field == "event.until"),
+                "{s}: {e}"
+            );
+        }
+        let (lo, hi) = (Instant::MIN.unix_millis(), Instant::MAX.unix_millis());
+        assert_eq!(Instant::from_unix_millis(lo), Some(Instant::MIN));
+        assert_eq!(Instant::from_unix_millis(lo - 1), None);
+        assert!(Instant::from_unix_millis(hi).is_some());
+        assert_eq!(Instant::from_unix_millis(hi + 1), None);
+        assert_eq!(Instant::MAX.checked_add_seconds(1), None);
+        let past = DateTime::<Utc>::from(Instant::MAX) + chrono::TimeDelta::nanoseconds(1);
+        assert!(Instant::try_from(past).is_err());
+        assert!(check_range("at", Instant::computed(past)).is_err());
+        assert!(check_range("at", Instant::MAX).is_ok());
+    }
+
     #[test]
     fn range_edges_do_not_panic() {
-        let (min, max) = (DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC);
+        let (min, max) = (
+            Instant::computed(DateTime::<Utc>::MIN_UTC),
+            Instant::computed(DateTime::<Utc>::MAX_UTC),
+        );
         let edge = TimeZone::parse("+23:59").unwrap();
         assert_eq!(add_months(max, 1, TimeZone::CHINA), None);
         assert_eq!(add_months(max, 0, edge), Some(max));

@@ -176,7 +176,7 @@ pub struct AppliedInPlace {
 
 /// The start of the late window: `clock` − `hours` (None: before the calendar).
 fn window_start(clock: Instant, hours: u32) -> Option<Instant> {
-    clock.checked_sub_signed(chrono::TimeDelta::hours(i64::from(hours)))
+    clock.checked_add_seconds(-i64::from(hours) * 3600)
 }
 
 /// The earliest instant an event is accepted at (R12.2): the clock, or under a
@@ -238,11 +238,6 @@ pub(crate) fn apply(
         return apply_strict(card, p, at, event, changes).map(|r| (r, false));
     }
     let late = card.clock.is_some_and(|c| at < c);
-    if id.is_some() || late {
-        // The policy's ranges come first; an in-order event without an id has
-        // them checked by `lifecycle::apply`, first too.
-        p.validate()?;
-    }
     if let Some(id) = id
         && let Some(w) = card.window.as_deref()
         && let Some(seen) = w.journal.iter().find(|e| e.id.as_ref() == Some(id))
@@ -256,6 +251,7 @@ pub(crate) fn apply(
             event: event.kind(),
             accepted_at: seen.at,
             accepted_event: seen.event.kind(),
+            timezone: p.timezone,
         });
     }
     match card.clock {
@@ -455,7 +451,7 @@ fn take_late(
     if card.terminal.is_some() {
         return Err(Error::Terminal {
             status: card.status(),
-            action: event.kind(),
+            action: event.kind().name(),
         });
     }
     let hours = p.late_window_hours;
@@ -465,6 +461,7 @@ fn take_late(
             at,
             last: clock,
             earliest: earliest.unwrap_or(clock),
+            timezone: p.timezone,
         });
     }
     let Some(w) = card.window.as_deref() else {
@@ -472,6 +469,7 @@ fn take_late(
             at,
             last: clock,
             earliest: clock,
+            timezone: p.timezone,
         });
     };
     let since;
@@ -488,6 +486,7 @@ fn take_late(
                 at,
                 last: clock,
                 earliest: clock,
+                timezone: p.timezone,
             });
         }
     };
@@ -519,6 +518,7 @@ fn take_late(
                 accepted_index: pos + k,
                 accepted_id: e.id.as_ref().map(|id| id.as_str().to_owned()),
                 error: Box::new(error),
+                timezone: p.timezone,
             }
         })?;
     }
@@ -604,10 +604,11 @@ mod tests {
     }
 
     fn w48() -> Policy {
-        Policy {
+        Policy::new(crate::PolicySettings {
             late_window_hours: 48,
-            ..Policy::default()
-        }
+            ..crate::PolicySettings::default()
+        })
+        .expect("policy")
     }
 
     #[test]
@@ -638,7 +639,7 @@ mod tests {
         assert!(
             late.changes
                 .iter()
-                .all(|c| c.cause == Cause::Event("renew"))
+                .all(|c| c.cause == Cause::Event(crate::EventKind::Renew))
         );
         assert_eq!(late.card.holds(), crate::Holds::EMPTY);
         assert_eq!(late.card.clock(), expired.card.clock());
@@ -678,7 +679,7 @@ mod tests {
         assert_eq!(withdrawn, reported);
         assert_eq!(now.len(), 1);
         assert_eq!(now[0].at, at("2026-01-20T12:00:00+08:00"));
-        assert_eq!(now[0].cause, Cause::Event("usage"));
+        assert_eq!(now[0].cause, Cause::Event(crate::EventKind::Usage));
     }
 
     #[test]
@@ -710,7 +711,7 @@ mod tests {
         };
         assert_eq!(
             (*accepted_event, *accepted_index, accepted_id.as_deref()),
-            ("payment", 0, Some("pay-1"))
+            (crate::EventKind::Payment, 0, Some("pay-1"))
         );
         assert_eq!(error.code(), "terminal");
         assert!(
@@ -727,6 +728,7 @@ mod tests {
                 at: at("2026-01-08T11:59:59+08:00"),
                 last: at("2026-01-10T12:00:00+08:00"),
                 earliest: at("2026-01-08T12:00:00+08:00"),
+                timezone: p.timezone,
             }
         );
     }

@@ -3,15 +3,14 @@
 //! wrapped number or an allocation the input asks for. The limits themselves
 //! are in DESIGN.md ("Limits").
 
-use chrono::{DateTime, Utc};
 use iotcard::fleet::FleetEntry;
 use iotcard::{
-    Card, Error, Event, MAX_JSON_BYTES, MAX_LOG_JSON_BYTES, NewCard, Plan, Policy, Status,
+    Card, Error, Event, Instant, MAX_JSON_BYTES, MAX_LOG_JSON_BYTES, NewCard, Plan, Policy, Status,
     TimeZone, add_months, format_instant, parse_instant, scenario,
 };
 
-const MIN: DateTime<Utc> = DateTime::<Utc>::MIN_UTC;
-const MAX: DateTime<Utc> = DateTime::<Utc>::MAX_UTC;
+const MIN: Instant = Instant::MIN;
+const MAX: Instant = Instant::MAX;
 const IMEI: &str = "490154203237518";
 
 fn at(s: &str) -> iotcard::Instant {
@@ -323,74 +322,169 @@ fn offsets_of_plus_and_minus_23_59_and_no_further() {
     }
 }
 
+/// The four-digit year of an RFC 3339 instant as written.
+fn year(written: &str) -> i32 {
+    written[..4]
+        .parse()
+        .unwrap_or_else(|_| panic!("not a four-digit year: {written}"))
+}
+
+/// Every instant string in a JSON value (keys named `at`, `since`, `*_ends`,
+/// `*_until`, `clock`, ...: any string that reads as an instant).
+fn instants_in(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s)
+            if s.len() >= 20 && s.as_bytes()[4] == b'-' && s.contains('T') =>
+        {
+            out.push(s.clone());
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|v| instants_in(v, out)),
+        serde_json::Value::Object(m) => m.values().for_each(|v| instants_in(v, out)),
+        _ => {}
+    }
+}
+
 #[test]
-fn instants_at_the_edges_of_chronos_range_never_panic() {
-    // The stored and written forms of the extreme instants read back.
+fn instants_at_the_edges_of_the_supported_range_work_in_every_offset() {
+    assert_eq!(MIN.to_string(), "1900-01-01T00:00:00Z");
+    assert_eq!(MAX.to_string(), "9898-12-31T23:59:59.999999999Z");
+    // The edges are written with four-digit years in every offset and read back.
     for t in [MIN, MAX] {
-        let written = format_instant(t, TimeZone::CHINA.0);
-        assert_eq!(parse_instant("t", &written).expect(&written), t);
-        for tz in ["+23:59", "-23:59", "Z"] {
+        for tz in ["+08:00", "+23:59", "-23:59", "Z"] {
             let tz = TimeZone::parse(tz).expect("tz");
-            assert_eq!(
-                parse_instant("t", &format_instant(t, tz.0)).expect("reads back"),
-                t
-            );
+            let written = format_instant(t, tz);
+            assert!((1899..=9899).contains(&year(&written)), "{written}");
+            assert_eq!(parse_instant("t", &written).expect(&written), t);
         }
     }
-    // A plan over the whole range, under both extreme offsets: every call is an
-    // answer or an error.
+    // A plan over the whole range, under both extreme offsets and the longest
+    // retention and dormancy: a card activated at either edge works, and every
+    // instant of its state and assessment (also the computed ones: period end,
+    // end of retention, next change) has a four-digit year.
     let json = card_json(
         0,
-        &format_instant(MIN, TimeZone::CHINA.0),
-        &format_instant(MAX, TimeZone::CHINA.0),
+        &format_instant(MIN, TimeZone::CHINA),
+        &format_instant(MAX, TimeZone::CHINA),
         1,
         1,
     );
     let card = Card::new(&NewCard::from_json(&json).expect("card")).expect("card");
     for tz in ["+23:59", "-23:59"] {
-        let p = Policy::from_json(&format!(r#"{{"timezone": "{tz}", "dormancy_months": 1}}"#))
-            .expect("policy");
+        let p = Policy::from_json(&format!(
+            r#"{{"timezone": "{tz}", "dormancy_months": 1200, "retention_months": 1200}}"#
+        ))
+        .expect("policy");
         for t in [MIN, MAX] {
-            match card.apply(&p, t, &activate()) {
-                Ok(a) => {
-                    let _ = a.card.assess(&p, MAX).map(|a| a.to_json());
-                    let _ = a.card.advance(&p, MAX);
-                    assert_eq!(
-                        Card::from_json(&a.card.to_json()).expect("round trip"),
-                        a.card
-                    );
-                }
-                Err(e) => assert_eq!(e.code(), "invalid_input", "{e}"),
-            }
-            // The assessment's JSON at the very edges (a local time beyond
-            // chrono's range is written in UTC instead of panicking).
             let a = card
-                .assess(&p, t)
-                .expect("an inventory card assesses anywhere");
-            let v: serde_json::Value = serde_json::from_str(&a.to_json()).expect("JSON");
+                .apply(&p, t, &activate())
+                .expect("activation at an edge");
+            let state = a.card.to_json();
+            assert_eq!(Card::from_json(&state).expect("round trip"), a.card);
+            let assessed = a.card.assess(&p, MAX).expect("assess at the end");
+            let mut found = Vec::new();
+            instants_in(&assessed.to_json_value(), &mut found);
+            instants_in(&serde_json::from_str(&state).expect("JSON"), &mut found);
+            assert!(found.len() >= 2, "{found:?}");
+            for s in &found {
+                assert!((1899..=9999).contains(&year(s)), "{s}");
+            }
+            let later = a.card.advance(&p, MAX).expect("advance to the end").card;
             assert_eq!(
-                parse_instant("at", v["at"].as_str().expect("at")).expect("reads"),
-                t
+                Card::from_json(&later.to_json()).expect("round trip"),
+                later
             );
         }
     }
-    // Activated an hour before the end of time (already January 262143 in
-    // +08:00): the quota period would end past it.
-    let late = card_json(
-        0,
-        "2026-01-01T00:00:00Z",
-        &format_instant(MAX, TimeZone::CHINA.0),
-        1,
-        1,
-    );
-    let card = Card::new(&NewCard::from_json(&late).expect("card")).expect("card");
+    // Activated an hour before the end of the range: the quota period ends
+    // past it, and that is still an answer.
     let p = Policy::default();
-    let hour_before = MAX - chrono::TimeDelta::hours(1);
+    let hour_before = MAX.checked_add_seconds(-3600).expect("in range");
+    let a = card
+        .apply(&p, hour_before, &activate())
+        .expect("activation");
+    let next = a
+        .card
+        .assess(&p, MAX)
+        .expect("assess")
+        .next
+        .expect("a next change");
+    assert!(next.at > MAX);
+    // A computed instant past the range handed back as an input is refused,
+    // naming it, and the card is unchanged.
+    assert_invalid(a.card.assess(&p, next.at), "at", "supported range");
+    assert_invalid(a.card.advance(&p, next.at), "to", "supported range");
     assert_invalid(
-        card.apply(&p, hour_before, &activate()),
+        a.card.apply(&p, next.at, &Event::ManualSuspend),
         "at",
-        "beyond the supported calendar range",
+        "supported range",
     );
+    let until = Event::Maintenance { until: next.at };
+    assert_invalid(
+        a.card.apply(&p, MAX, &until),
+        "event.until",
+        "supported range",
+    );
+}
+
+#[test]
+fn instants_outside_the_supported_range_are_refused_at_every_door() {
+    // Not RFC 3339 (a five-digit year), and outside the range.
+    for (s, why) in [
+        ("+10000-01-01T00:00:00Z", "RFC 3339"),
+        ("9999-12-31T23:59:59Z", "supported range"),
+        ("0001-01-01T00:00:00+08:00", "supported range"),
+        ("1899-12-31T23:59:59Z", "supported range"),
+        ("9899-01-01T00:00:00Z", "supported range"),
+    ] {
+        assert_invalid(parse_instant("at", s), "at", why);
+        let e = format!(r#"{{"type": "maintenance", "until": "{s}"}}"#);
+        assert_invalid(Event::from_json(&e), "event.until", why);
+    }
+    // The year-0 case: a card activated at 0001-01-01T00:00+08:00 (year 0 in
+    // UTC) is refused, in a fleet line and in a stored state.
+    let line = format!(
+        r#"{{"card": {}, "events": [{{"at": "0001-01-01T00:00:00+08:00", "event": {{"type": "activate", "imei": "{IMEI}"}}}}]}}"#,
+        card_json(
+            0,
+            "2026-01-01T00:00:00+08:00",
+            "2027-01-01T00:00:00+08:00",
+            1,
+            1
+        )
+    );
+    assert_invalid(
+        FleetEntry::from_json(&line),
+        "entry.events[0].at",
+        "supported range",
+    );
+    let plan = card_json(
+        0,
+        "0001-01-01T00:00:00+08:00",
+        "2027-01-01T00:00:00+08:00",
+        1,
+        1,
+    );
+    assert_invalid(
+        NewCard::from_json(&plan),
+        "card.plan.start",
+        "supported range",
+    );
+    let state = active(&Policy::default(), 0)
+        .to_json()
+        .replace("2026-01-05T02:00:00Z", "0001-01-01T00:00:00Z");
+    assert!(state.contains("0001-01-01"), "{state}");
+    let e = Card::from_json(&state).expect_err("refused");
+    assert!(e.to_string().contains("supported range"), "{e}");
+    // A plan built in Rust with an instant past the range is refused as well.
+    let past = add_months(MAX, 1, TimeZone::CHINA).expect("computed");
+    let plan = Plan {
+        start: at("2026-01-01T00:00:00+08:00"),
+        end: past,
+        period: iotcard::Period::Month,
+        quota_bytes: 1,
+        monthly_fee: 1,
+    };
+    assert_invalid(plan.validate("plan"), "plan.end", "supported range");
 }
 
 #[test]
@@ -438,7 +532,7 @@ fn maintenance_windows_that_end_before_they_begin_are_refused() {
     for until in [
         "2026-01-31T23:59:59+08:00",
         "2026-02-01T00:00:00+08:00",
-        "0001-01-01T00:00:00Z",
+        "1900-01-01T00:00:00Z",
     ] {
         let e = Event::Maintenance { until: at(until) };
         assert_refused(
@@ -460,51 +554,41 @@ fn maintenance_windows_that_end_before_they_begin_are_refused() {
 }
 
 #[test]
-fn month_arithmetic_past_year_9999() {
+fn month_arithmetic_up_to_the_end_of_the_range() {
     let tz = TimeZone::CHINA;
-    // 31 Dec 9999 + 1 month is in year 10000, written with a sign.
-    let t = add_months(at("9999-12-31T12:00:00+08:00"), 1, tz).expect("in range");
-    assert_eq!(format_instant(t, tz.0), "+10000-01-31T12:00:00+08:00");
-    assert_eq!(
-        parse_instant("t", "+10000-01-31T12:00:00+08:00").expect("reads"),
-        t
-    );
-    assert_eq!(add_months(MAX, 1, tz), None);
-    // A plan ending at the end of year 9999: expiry, retention and fees run into
-    // year 10000; the state round-trips; the assessment says when.
+    // Past the range, month arithmetic still answers (the caller's input is
+    // what is checked), with four-digit years up to 9999.
+    let t = add_months(at("9898-12-31T12:00:00+08:00"), 1200, tz).expect("computed");
+    assert_eq!(format_instant(t, tz), "9998-12-31T12:00:00+08:00");
+    // A plan ending at the end of the range with the longest retention: expiry,
+    // retention and fees run up to 100 years past it; the state round-trips;
+    // the assessment says when.
     let p = Policy::from_json(r#"{"retention_months": 1200}"#).expect("policy");
     let json = card_json(
         0,
-        "9999-01-01T00:00:00+08:00",
-        "9999-12-31T23:00:00+08:00",
+        "9898-01-01T00:00:00+08:00",
+        "9898-12-31T23:00:00+08:00",
         1,
         1,
     );
     let card = Card::new(&NewCard::from_json(&json).expect("card"))
         .expect("card")
-        .apply(&p, at("9999-12-01T00:00:00+08:00"), &activate())
+        .apply(&p, at("9898-12-01T00:00:00+08:00"), &activate())
         .expect("activation")
         .card;
-    let later = card
-        .advance(&p, at("+10002-06-01T00:00:00+08:00"))
-        .expect("advance")
-        .card;
+    let later = card.advance(&p, MAX).expect("advance").card;
     assert_eq!(
         Card::from_json(&later.to_json()).expect("round trip"),
         later
     );
-    let a = later
-        .assess(&p, at("+10002-06-01T00:00:00+08:00"))
-        .expect("assess");
+    let a = later.assess(&p, MAX).expect("assess");
     assert_eq!(a.status, Status::Suspended);
-    assert_eq!(a.keep_number_fees, 30 * 500);
     assert_eq!(
-        format_instant(a.retention_ends.expect("in retention"), tz.0),
-        "+10099-12-31T23:00:00+08:00"
+        format_instant(a.retention_ends.expect("in retention"), tz),
+        "9998-12-31T23:00:00+08:00"
     );
-    // To the end of time: cancelled at the end of retention, 1200 fees.
-    let end = later.advance(&p, MAX).expect("advance").card;
-    assert_eq!(end.status(), Status::Cancelled);
+    let v: serde_json::Value = serde_json::from_str(&a.to_json()).expect("JSON");
+    assert_eq!(v["retention_ends"], "9998-12-31T23:00:00+08:00");
 }
 
 #[test]

@@ -16,7 +16,9 @@
 mod common;
 
 use common::{config, log, new_card, plus, policy};
-use iotcard::{Card, Change, Effect, Event, EventId, Instant, NewCard, Policy, TimedEvent};
+use iotcard::{
+    Card, Change, Effect, Event, EventId, Instant, NewCard, Policy, PolicySettings, TimedEvent,
+};
 use proptest::prelude::*;
 
 const REGRESSIONS: &str = "proptest-regressions/late_window.txt";
@@ -37,9 +39,10 @@ fn late_policy() -> impl Strategy<Value = Policy> {
         policy(),
         prop_oneof![1 => Just(1u32), 1 => Just(6), 3 => Just(48), 1 => 1u32..=168],
     )
-        .prop_map(|(mut p, w)| {
-            p.late_window_hours = w;
-            p
+        .prop_map(|(p, w)| {
+            let mut s = PolicySettings::from(p);
+            s.late_window_hours = w;
+            Policy::new(s).expect("a valid policy")
         })
 }
 

@@ -38,7 +38,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta, TimeZone as _, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeDelta, TimeZone as _, Utc};
 use common::{Spec, base, config, imei, plus, policy, spec};
 use iotcard::{
     Action, Card, ChangeKind, Event, Hold, Iccid, Imei, Instant, NewCard, Period, Plan, Policy,
@@ -51,17 +51,17 @@ use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state
 
 /// The billing offset in seconds.
 fn offset(p: &Policy) -> i64 {
-    i64::from(p.timezone.0.local_minus_utc())
+    i64::from(p.timezone.offset_seconds())
 }
 
 /// Wall-clock time of `t` at `off`.
 fn local(t: Instant, off: i64) -> NaiveDateTime {
-    t.naive_utc() + TimeDelta::seconds(off)
+    DateTime::<Utc>::from(t).naive_utc() + TimeDelta::seconds(off)
 }
 
 /// The instant of wall-clock time `l` at `off`.
 fn utc(l: NaiveDateTime, off: i64) -> Instant {
-    Utc.from_utc_datetime(&(l - TimeDelta::seconds(off)))
+    Instant::try_from(Utc.from_utc_datetime(&(l - TimeDelta::seconds(off)))).expect("in range")
 }
 
 /// The last day of a month: the largest of 31, 30, 29, 28 that is a date.
@@ -186,6 +186,7 @@ fn rank(k: ChangeKind) -> u8 {
         ChangeKind::Cancel => 3,
         ChangeKind::LiftMaintenance => 4,
         ChangeKind::DormancyCancel => 5,
+        k => panic!("the model does not know the change {k:?}: add it"),
     }
 }
 
@@ -380,6 +381,7 @@ impl RefCard {
                 ChangeKind::LiftMaintenance => {
                     self.lift(Hold::Maintenance);
                 }
+                k => panic!("the model does not know the change {k:?}: add it"),
             }
         }
         Ok(())
@@ -576,6 +578,7 @@ impl RefCard {
                 self.end(Status::Replaced);
             }
             Event::Cancel => self.end(Status::Cancelled),
+            e => panic!("the model does not know the event {e:?}: add it"),
         }
         self.run_due(p, at, at)?;
         Ok(replacement)
@@ -854,11 +857,13 @@ impl ReferenceStateMachine for Reference {
         let window =
             prop_oneof![3 => Just(0u32), 1 => Just(1u32), 2 => Just(48u32), 1 => 1u32..=240];
         (policy(), common::new_card(), origin(), window)
-            .prop_map(|(mut policy, mut new, origin, window)| {
-                policy.late_window_hours = window;
-                let shift = origin - base();
-                new.plan.start += shift;
-                new.plan.end += shift;
+            .prop_map(|(policy, mut new, origin, window)| {
+                let mut settings = iotcard::PolicySettings::from(policy);
+                settings.late_window_hours = window;
+                let policy = Policy::new(settings).expect("a valid policy");
+                let shift = origin.unix_seconds() - base().unix_seconds();
+                new.plan.start = common::plus(new.plan.start, shift);
+                new.plan.end = common::plus(new.plan.end, shift);
                 Model {
                     card: RefCard::new(&new),
                     base: RefCard::new(&new),

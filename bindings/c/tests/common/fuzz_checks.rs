@@ -271,7 +271,9 @@ fn check_assess(card: *const iotcard_card, policy: *const iotcard_policy, at: i6
     // SAFETY: every field is an integer, a bool or an array of them (all-zero is
     // valid), and `iotcard_result` 0 is `Ok`.
     let blank: iotcard_assessment = unsafe { std::mem::zeroed() };
+    let size = u32::try_from(size_of::<iotcard_assessment>()).expect("a small struct");
     let mut a = iotcard_assessment {
+        size,
         result: iotcard_result::Panic,
         ..blank
     };
@@ -299,7 +301,16 @@ fn check_assess(card: *const iotcard_card, policy: *const iotcard_policy, at: i6
     let cards: [*const iotcard_card; 3] = [card, ptr::null(), card];
     let mut out = [blank; 3];
     // SAFETY: a live policy; 3 card pointers (NULL allowed); 3 outputs.
-    let r = unsafe { iotcard_assess_batch(policy, cards.as_ptr(), 3, at, out.as_mut_ptr()) };
+    let r = unsafe {
+        iotcard_assess_batch(
+            policy,
+            cards.as_ptr(),
+            3,
+            at,
+            out.as_mut_ptr(),
+            size_of::<iotcard_assessment>(),
+        )
+    };
     assert_ne!(r, iotcard_result::Panic);
     if out[1].result == iotcard_result::NullArgument {
         assert_eq!(out[0], out[2], "the same card assessed twice differs");

@@ -32,6 +32,7 @@ __all__ = [
     "HoldDetail",
     "FleetEntry",
     "Replayed",
+    "Refused",
     "Advanced",
     "Applied",
     "Card",
@@ -208,8 +209,9 @@ class IotCardError(Exception):
 
     code: str
     event_index: int | None
-    """For an error raised by ``FleetEntry.replay``: the position of the refused
-    event in ``events`` (``len(events)`` when advancing to ``at`` failed); else None."""
+    """For an error from ``FleetEntry.replay``: in ``Replayed.refused``, the position
+    of the refused event in ``events``; raised, ``len(events)`` (advancing to ``at``
+    failed) or 0 (the new card could not be made); else None."""
 
 class InvalidInput(IotCardError, ValueError):
     field: str
@@ -586,7 +588,9 @@ class Assessment:
     @property
     def refund(self) -> Refund: ...
     @property
-    def needs_action(self) -> bool: ...
+    def needs_action(self) -> bool:
+        """Not active or inventory, an overage charge, or a refund that may be
+        requested; never for a cancelled or replaced card (it needs nothing)."""
     def hold_since(self, hold: Hold | str, /) -> datetime | None: ...
     def remedy(self, hold: Hold | str, /) -> Remedy | None: ...
     def to_json(self) -> str: ...
@@ -610,8 +614,10 @@ class FleetEntry:
     def events(self) -> tuple[tuple[datetime, Event], ...]: ...
     def replay(self, policy: Policy, at: datetime, /) -> Replayed:
         """Replays the events at or before ``at``, then advances to ``at``, as
-        ``iotcard assess`` does. A refused event stops the replay and raises its
-        error, with ``event_index`` set."""
+        ``iotcard assess`` does. A refused event is skipped and reported in
+        ``Replayed.refused``; the replay goes on with the next. When the card cannot
+        be brought to ``at`` at all (a stored state whose clock is after ``at``),
+        that error is raised, with ``event_index`` set to ``len(events)``."""
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -627,8 +633,28 @@ class Replayed:
         """The replaced cards, then ``card``: every card ``iotcard assess`` reports."""
     @property
     def later_events(self) -> int: ...
+    @property
+    def refused(self) -> tuple[Refused, ...]:
+        """The events the card refused, in order: each skipped, the replay going on."""
     def stored(self) -> tuple[FleetEntry, ...]:
         """What to keep for the next run (``iotcard assess --save-states``)."""
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Refused:
+    """An event the card refused during ``FleetEntry.replay`` (the card unchanged by it)."""
+
+    @property
+    def index(self) -> int:
+        """Its position in the entry's ``events``."""
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def event(self) -> Event: ...
+    @property
+    def error(self) -> IotCardError:
+        """The error it was refused with (an instance, not raised): ``.code``, message, attributes."""
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 

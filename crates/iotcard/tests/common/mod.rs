@@ -13,7 +13,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone as _, Utc};
 use iotcard::{
     Applied, Card, Error, Event, Hold, Iccid, Imei, Instant, Msisdn, NewCard, Period, Plan, Policy,
-    Region, TimeZone, TimedEvent, luhn_check_digit,
+    PolicySettings, Region, TimeZone, TimedEvent, luhn_check_digit,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
@@ -38,14 +38,19 @@ pub fn base() -> Instant {
     at("2026-01-01T00:00:00+08:00")
 }
 
-/// `t` plus `secs` seconds, saturating at chrono's range.
+/// `t` plus `secs` seconds, saturating at the supported range.
 pub fn plus(t: Instant, secs: i64) -> Instant {
-    t.checked_add_signed(chrono::TimeDelta::seconds(secs))
-        .unwrap_or(if secs < 0 {
-            DateTime::<Utc>::MIN_UTC
-        } else {
-            DateTime::<Utc>::MAX_UTC
-        })
+    t.checked_add_seconds(secs)
+        .unwrap_or(if secs < 0 { Instant::MIN } else { Instant::MAX })
+}
+
+/// A chrono instant as an [`Instant`], clamped to the supported range.
+pub fn inst(t: DateTime<Utc>) -> Instant {
+    Instant::try_from(t).unwrap_or(if t < DateTime::<Utc>::from(Instant::MIN) {
+        Instant::MIN
+    } else {
+        Instant::MAX
+    })
 }
 
 /// An identifier body plus its Luhn check digit.
@@ -104,7 +109,7 @@ pub fn timezone() -> impl Strategy<Value = TimeZone> {
 
 /// Realistic policies: every knob of the rule book varied within its valid range
 /// (auto-resume, low balance, credit limit, device binding, dormancy, retention
-/// length and fee, overage rate, time zone); always passes `Policy::validate`.
+/// length and fee, overage rate, time zone); always passes `Policy::new`.
 pub fn policy() -> impl Strategy<Value = Policy> {
     (
         (
@@ -125,17 +130,20 @@ pub fn policy() -> impl Strategy<Value = Policy> {
             |(
                 (auto_resume_on_payment, low_balance, credit_limit, device_binding),
                 (dormancy_months, retention_months, keep_number_fee, overage_rate_per_mb, timezone),
-            )| Policy {
-                timezone,
-                retention_months,
-                keep_number_fee,
-                credit_limit,
-                low_balance,
-                auto_resume_on_payment,
-                overage_rate_per_mb,
-                device_binding,
-                dormancy_months,
-                ..Policy::default()
+            )| {
+                Policy::new(PolicySettings {
+                    timezone,
+                    retention_months,
+                    keep_number_fee,
+                    credit_limit,
+                    low_balance,
+                    auto_resume_on_payment,
+                    overage_rate_per_mb,
+                    device_binding,
+                    dormancy_months,
+                    ..PolicySettings::default()
+                })
+                .expect("a valid policy")
             },
         )
 }
@@ -393,7 +401,7 @@ pub fn garbage_offset() -> impl Strategy<Value = FixedOffset> {
 
 /// Any billing time zone up to ±23:59.
 pub fn garbage_timezone() -> impl Strategy<Value = TimeZone> {
-    garbage_offset().prop_map(TimeZone)
+    garbage_offset().prop_map(|o| TimeZone::try_from(o).expect("within ±23:59"))
 }
 
 /// Any instant written as a local time in years 1..=9999 with an offset up to
@@ -416,10 +424,12 @@ pub fn garbage_instant_until(last: i32) -> impl Strategy<Value = Instant> {
         let local = date
             .and_hms_opt(s / 3600, s / 60 % 60, s % 60)
             .expect("valid time");
-        off.from_local_datetime(&local)
-            .single()
-            .expect("fixed offset")
-            .with_timezone(&Utc)
+        inst(
+            off.from_local_datetime(&local)
+                .single()
+                .expect("fixed offset")
+                .with_timezone(&Utc),
+        )
     })
 }
 
@@ -441,9 +451,9 @@ pub fn garbage_plan(last: i32) -> impl Strategy<Value = Plan> {
         })
 }
 
-/// Any policy the types allow, including ones `Policy::validate` refuses
+/// Any policy settings the types allow, including ones `Policy::new` refuses
 /// (negative money settings, month counts up to `u32::MAX`, dormancy 0).
-pub fn garbage_policy() -> impl Strategy<Value = Policy> {
+pub fn garbage_policy() -> impl Strategy<Value = PolicySettings> {
     let months = prop_oneof![
         Just(0u32),
         1u32..=6,
@@ -465,7 +475,7 @@ pub fn garbage_policy() -> impl Strategy<Value = Policy> {
                 (timezone, retention_months, keep_number_fee, credit_limit),
                 (low_balance, auto_resume_on_payment, overage_rate_per_mb, device_binding),
                 (dormancy_months, refund_unused_months),
-            )| Policy {
+            )| PolicySettings {
                 timezone,
                 retention_months,
                 keep_number_fee,
@@ -476,7 +486,7 @@ pub fn garbage_policy() -> impl Strategy<Value = Policy> {
                 device_binding,
                 dormancy_months,
                 refund_unused_months,
-                ..Policy::default()
+                ..PolicySettings::default()
             },
         )
 }
