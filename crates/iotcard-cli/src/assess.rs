@@ -19,7 +19,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use iotcard::fleet::FleetEntry;
 use iotcard::{
-    Assessment, Assessor, Card, Event, Hold, Instant, MAX_LOG_JSON_BYTES, Policy, Status,
+    Assessment, BookAssessor, Card, Event, Hold, Instant, MAX_LOG_JSON_BYTES, PolicyBook, Status,
     format_instant, parse_instant,
 };
 
@@ -242,7 +242,7 @@ fn row(
     }
 }
 
-fn open(path: &Path) -> io::Result<(Box<dyn Read>, Option<u64>)> {
+pub(crate) fn open(path: &Path) -> io::Result<(Box<dyn Read>, Option<u64>)> {
     if path == Path::new("-") {
         Ok((Box::new(io::stdin().lock()), None))
     } else {
@@ -331,6 +331,7 @@ pub(crate) struct Args<'a> {
     pub(crate) fleet: &'a Path,
     pub(crate) at: &'a str,
     pub(crate) policy: Option<&'a Path>,
+    pub(crate) policy_book: Option<&'a Path>,
     pub(crate) format: Format,
     pub(crate) save_states: Option<&'a Path>,
     pub(crate) rejects: Option<&'a Path>,
@@ -434,7 +435,7 @@ pub(crate) fn run(args: &Args<'_>) -> ExitCode {
         Ok(t) => t,
         Err(e) => return bad(&e.to_string()),
     };
-    let policy = match crate::load_policy(args.policy) {
+    let policy = match crate::load_book(args.policy, args.policy_book) {
         Ok(p) => p,
         Err(e) => return bad(&e),
     };
@@ -459,7 +460,7 @@ pub(crate) fn run(args: &Args<'_>) -> ExitCode {
         format: args.format,
         save_states: files[0].is_some(),
         rejects: files[1].is_some(),
-        zone: policy.timezone,
+        zone: policy.zone(),
     };
     let [states, rejects] = &mut files;
     let streamed = assess_stream(
@@ -509,8 +510,8 @@ const CHUNK_BYTES: usize = 4 << 20;
 /// A line that could not be read: why, and its bytes (without the newline)
 /// unless it was too long to keep.
 #[derive(Debug, PartialEq, Eq)]
-struct Unread {
-    why: String,
+pub(crate) struct Unread {
+    pub(crate) why: String,
     raw: Option<Vec<u8>>,
 }
 
@@ -582,16 +583,18 @@ fn skip_line(
 fn assess_line(
     raw: &str,
     line_no: u64,
-    assessor: &Assessor<'_>,
+    assessors: &BookAssessor<'_>,
     outputs: Outputs,
     done: &mut Done,
 ) -> io::Result<()> {
     use std::fmt::Write as _;
-    let policy = assessor.policy();
-    let at = assessor.at();
+    let at = assessors.at();
     let raw = unterminated(raw);
-    let entry = match FleetEntry::from_json(raw.trim()) {
-        Ok(e) => e,
+    // The line, and its card's operator's policy (none: an error for this card).
+    let parsed = FleetEntry::from_json(raw.trim())
+        .and_then(|e| Ok((assessors.for_operator(e.operator())?, e)));
+    let (assessor, entry) = match parsed {
+        Ok(x) => x,
         Err(e) => {
             let message = e.to_string();
             return skip_line(
@@ -604,7 +607,7 @@ fn assess_line(
             );
         }
     };
-    let replayed = match entry.replay(policy, at) {
+    let replayed = match entry.replay(assessor.policy(), at) {
         Ok(r) => r,
         Err((_, e)) => {
             let message = format!("{}: {e}", e.code());
@@ -691,7 +694,7 @@ fn assess_line(
 fn work(
     work_rx: &Mutex<mpsc::Receiver<Chunk>>,
     done_tx: &mpsc::SyncSender<io::Result<Done>>,
-    assessor: &Assessor<'_>,
+    assessor: &BookAssessor<'_>,
     outputs: Outputs,
 ) {
     loop {
@@ -769,7 +772,7 @@ fn read_chunks(reader: &mut impl BufRead, work_tx: &mpsc::SyncSender<Chunk>) -> 
 /// Reads one line of at most `limit` bytes. A longer line is skipped to its end
 /// without being kept (memory stays bounded whatever the input); a line that is
 /// not UTF-8 comes back with its bytes. `None` at the end.
-fn read_line_bounded(
+pub(crate) fn read_line_bounded(
     reader: &mut impl BufRead,
     limit: usize,
 ) -> io::Result<Option<Result<String, Unread>>> {
@@ -852,7 +855,7 @@ fn progress_message(cards: u64, elapsed: Duration) -> String {
 #[allow(clippy::too_many_arguments)]
 fn assess_stream(
     mut reader: impl BufRead,
-    policy: &Policy,
+    policy: &PolicyBook,
     at: Instant,
     outputs: Outputs,
     bar: &ProgressBar,
@@ -863,7 +866,9 @@ fn assess_stream(
     if outputs.format == Format::Table {
         header(out).map_err(Fail::Stdout)?;
     }
-    let assessor = Assessor::new(policy, at).map_err(|e| Fail::Input(io::Error::other(e)))?;
+    let assessor = policy
+        .assessors(at)
+        .map_err(|e| Fail::Input(io::Error::other(e)))?;
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(workers * 2);
     // The workers own the receiving end: if they all stop (the writer failed),

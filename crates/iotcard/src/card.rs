@@ -10,6 +10,7 @@ use crate::event::Event;
 use crate::hold::{Hold, Holds, HoldsOn};
 use crate::ids::{Iccid, Imei, Msisdn};
 use crate::lifecycle::{Advanced, Applied};
+use crate::operator::Operator;
 use crate::plan::Plan;
 use crate::policy::Policy;
 use crate::status::{Status, Terminal};
@@ -46,6 +47,10 @@ pub struct NewCard {
     pub balance: i64,
     /// The plan.
     pub plan: Plan,
+    /// The operator, when the card names it; otherwise its ICCID's issuer number
+    /// tells ([`Card::operator`]). Absent in older cards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<Operator>,
 }
 
 impl NewCard {
@@ -116,6 +121,8 @@ pub struct Card {
     /// R12: what the card keeps to take late and repeated events (None: nothing,
     /// as under `late_window_hours` 0 without event ids).
     pub(crate) window: Option<Box<Window>>,
+    /// The operator the card names (`None`: its ICCID tells).
+    pub(crate) operator: Option<Operator>,
 }
 
 impl Card {
@@ -141,6 +148,7 @@ impl Card {
             retention: None,
             replaced_by: None,
             window: None,
+            operator: new.operator,
         })
     }
 
@@ -181,6 +189,7 @@ impl Card {
             retention: self.retention,
             replaced_by: self.replaced_by,
             window: None,
+            operator: self.operator,
         }
     }
 
@@ -189,6 +198,17 @@ impl Card {
     /// the identified events at its clock.
     pub fn window_len(&self) -> usize {
         self.window.as_ref().map_or(0, |w| w.journal.len())
+    }
+
+    /// The card's operator: the one it names, else the one its ICCID's issuer
+    /// number names ([`Operator::of_iccid`]); `None` is "unknown operator".
+    pub fn operator(&self) -> Option<Operator> {
+        self.operator.or_else(|| Operator::of_iccid(self.iccid))
+    }
+
+    /// The operator the card names explicitly (the card JSON's `operator`).
+    pub fn named_operator(&self) -> Option<Operator> {
+        self.operator
     }
 
     /// ICCID.
@@ -533,6 +553,9 @@ pub(crate) struct StateJson {
     /// R12 (version 2; absent: no window, as every version-1 state).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     window: Option<WindowJson>,
+    /// Absent in states written before operators were known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    operator: Option<Operator>,
 }
 
 /// The stored form of the late window: the checkpoint (a state without a
@@ -670,6 +693,7 @@ impl From<&Card> for StateJson {
                 since: w.since,
                 journal: w.journal.clone(),
             }),
+            operator: c.operator,
         }
     }
 }
@@ -750,6 +774,7 @@ impl TryFrom<StateJson> for Card {
             retention: s.retention,
             replaced_by: s.replaced_by,
             window,
+            operator: s.operator,
         })
     }
 }

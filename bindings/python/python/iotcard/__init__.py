@@ -50,6 +50,7 @@ from iotcard._iotcard import (
     Period,
     Plan,
     Policy,
+    PolicyBook,
     Refund,
     Refused,
     Remedy,
@@ -61,6 +62,8 @@ from iotcard._iotcard import (
     Terminal,
     __version__,
     assess_many,
+    decode_report,
+    reconcile,
 )
 
 __all__ = [
@@ -93,6 +96,7 @@ __all__ = [
     "Period",
     "Plan",
     "Policy",
+    "PolicyBook",
     "Refund",
     "Refused",
     "Remedy",
@@ -104,4 +108,6 @@ __all__ = [
     "Terminal",
     "__version__",
     "assess_many",
+    "decode_report",
+    "reconcile",
 ]
