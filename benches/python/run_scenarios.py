@@ -18,6 +18,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from iotcard_peer.late import Story, parse_id  # noqa: E402
 from iotcard_peer import (  # noqa: E402
     Card,
     Event,
@@ -139,12 +140,16 @@ def play(doc: Mapping[str, Any]) -> list[str]:
     except (RuleError, ValueError, KeyError, TypeError) as e:
         return [f"{name}: malformed scenario: {e}"]
 
+    story = Story.of(card)
     for i, (st, at) in enumerate(zip(steps, instants)):
         if "event" in st:
             want_error = st.get("expect_error")
             before = card.copy()
             try:
-                applied = apply(card, policy, at, Event.from_json_dict(st["event"]))
+                ev = dict(st["event"]) if isinstance(st["event"], Mapping) else st["event"]
+                event_id = parse_id(ev.pop("id")) if isinstance(ev, dict) and "id" in ev else None
+                story.card = card
+                duplicate = story.apply(policy, at, Event.from_json_dict(ev), event_id)
             except RuleError as e:
                 if want_error is None:
                     fail(i, "error", "success", f"{e.code}: {e}")
@@ -155,10 +160,13 @@ def play(doc: Mapping[str, Any]) -> list[str]:
                 continue
             if want_error is not None:
                 fail(i, "error", want_error, "success")
-            card = applied.replacement or applied.card
+            if duplicate and story.card != before:
+                fail(i, "card", "unchanged by a duplicate", "changed")
+            card = story.card
         else:
             try:
                 card = advance(card, policy, at).card
+                story.card = card
                 actual = assess(card, policy, at).to_dict()
             except RuleError as e:
                 fail(i, "at", "an instant not before the previous step", str(e))

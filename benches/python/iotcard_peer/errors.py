@@ -11,6 +11,8 @@ ERROR_CODES = (
     "manual_suspend_not_allowed",
     "arrears_outstanding",
     "nothing_to_lift",
+    "late_event_conflict",
+    "event_id_conflict",
 )
 
 

@@ -158,6 +158,7 @@ class Policy:
     restricted_regions: frozenset[str] = frozenset({"65", "35", "45", "54"})
     dormancy_months: int | None = None
     refund_unused_months: int = 3
+    late_window_hours: int = 0
 
     @staticmethod
     def from_json_dict(d: object) -> Policy:
@@ -171,6 +172,8 @@ class Policy:
                 kw[k] = parse_timezone(v)
             elif k in ("retention_months", "refund_unused_months"):
                 kw[k] = _int(f, v, 0, U32_MAX)
+            elif k == "late_window_hours":
+                kw[k] = _int(f, v, 0, 8784)
             elif k in ("keep_number_fee", "credit_limit", "low_balance", "overage_rate_per_mb"):
                 kw[k] = _int(f, v, I64_MIN, I64_MAX)
             elif k in ("auto_resume_on_payment", "device_binding"):

@@ -421,6 +421,16 @@ enum iotcard_result
      */
     IOTCARD_RESULT_NOTHING_TO_LIFT = 8,
     /**
+     * `late_event_conflict`: taking the late event in its place would make an
+     * accepted event fail (R12.3); the message names it and its error.
+     */
+    IOTCARD_RESULT_LATE_EVENT_CONFLICT = 9,
+    /**
+     * `event_id_conflict`: an accepted event already has this `id`, with other
+     * content (R12.5).
+     */
+    IOTCARD_RESULT_EVENT_ID_CONFLICT = 10,
+    /**
      * A required pointer argument was NULL; the message names it.
      */
     IOTCARD_RESULT_NULL_ARGUMENT = 100,
@@ -932,10 +942,12 @@ void iotcard_event_free(struct iotcard_event *event);
 
 /**
  * Applies an event, given as the event JSON of `docs/json.md`
- * (`{"type": "charge", "amount": 1500}`), at `at_ms` (Unix milliseconds) under
- * `policy`: the card first advances to `at_ms` (every scheduled change due by
- * then), then the event applies. `iotcard_card_apply_event` does the same with
- * an event handle (from `iotcard_event_charge` and the other constructors).
+ * (`{"type": "charge", "amount": 1500}`, optionally with an `"id"`, R12.5), at
+ * `at_ms` (Unix milliseconds) under `policy`: the card first advances to
+ * `at_ms` (every scheduled change due by then), then the event applies.
+ * `iotcard_card_apply_ex` with `withdrawn_out` and `duplicate_out` NULL;
+ * `iotcard_card_apply_event` does the same with an event handle (from
+ * `iotcard_event_charge` and the other constructors).
  *
  * On success the card is changed in place, and:
  * - `*replacement_out` is the new card of a `replace` event (the old one is
@@ -952,7 +964,8 @@ void iotcard_event_free(struct iotcard_event *event);
  * range), `IOTCARD_RESULT_OUT_OF_ORDER`, `IOTCARD_RESULT_TERMINAL`,
  * `IOTCARD_RESULT_NOT_ACTIVATED`, `IOTCARD_RESULT_ALREADY_ACTIVATED`,
  * `IOTCARD_RESULT_MANUAL_SUSPEND_NOT_ALLOWED`,
- * `IOTCARD_RESULT_ARREARS_OUTSTANDING`, `IOTCARD_RESULT_NOTHING_TO_LIFT`;
+ * `IOTCARD_RESULT_ARREARS_OUTSTANDING`, `IOTCARD_RESULT_NOTHING_TO_LIFT`,
+ * `IOTCARD_RESULT_LATE_EVENT_CONFLICT`, `IOTCARD_RESULT_EVENT_ID_CONFLICT`;
  * `IOTCARD_RESULT_NULL_ARGUMENT`; `IOTCARD_RESULT_INVALID_UTF8`.
  *
  * # Safety
@@ -967,6 +980,36 @@ iotcard_result iotcard_card_apply(struct iotcard_card *card,
                                   size_t event_len,
                                   struct iotcard_card **replacement_out,
                                   char **changes_out);
+
+/**
+ * `iotcard_card_apply`, also telling what R12 adds:
+ * - if `withdrawn_out` is not NULL, `*withdrawn_out` is a JSON array of the
+ *   changes reported before that no longer happen (R12.4: only a late event,
+ *   earlier than the card's clock within the policy's `late_window_hours`, has
+ *   any; `*changes_out` is then what now happens and did not), to free with
+ *   `iotcard_string_free`;
+ * - if `duplicate_out` is not NULL, `*duplicate_out` is true when the event was
+ *   already accepted with this `id` and the same content (R12.5): nothing was
+ *   applied and the card is unchanged.
+ *
+ * On failure nothing is written and the card is exactly as it was.
+ *
+ * # Errors
+ * As `iotcard_card_apply`.
+ *
+ * # Safety
+ * As `iotcard_card_apply`; `withdrawn_out` and `duplicate_out` NULL or valid for
+ * a write.
+ */
+iotcard_result iotcard_card_apply_ex(struct iotcard_card *card,
+                                     const struct iotcard_policy *policy,
+                                     int64_t at_ms,
+                                     const char *event,
+                                     size_t event_len,
+                                     struct iotcard_card **replacement_out,
+                                     char **changes_out,
+                                     char **withdrawn_out,
+                                     bool *duplicate_out);
 
 /**
  * Applies an event handle (from `iotcard_event_charge`, `iotcard_event_payment`,

@@ -575,10 +575,12 @@ unsafe fn apply_with(
 }
 
 /// Applies an event, given as the event JSON of `docs/json.md`
-/// (`{"type": "charge", "amount": 1500}`), at `at_ms` (Unix milliseconds) under
-/// `policy`: the card first advances to `at_ms` (every scheduled change due by
-/// then), then the event applies. `iotcard_card_apply_event` does the same with
-/// an event handle (from `iotcard_event_charge` and the other constructors).
+/// (`{"type": "charge", "amount": 1500}`, optionally with an `"id"`, R12.5), at
+/// `at_ms` (Unix milliseconds) under `policy`: the card first advances to
+/// `at_ms` (every scheduled change due by then), then the event applies.
+/// `iotcard_card_apply_ex` with `withdrawn_out` and `duplicate_out` NULL;
+/// `iotcard_card_apply_event` does the same with an event handle (from
+/// `iotcard_event_charge` and the other constructors).
 ///
 /// On success the card is changed in place, and:
 /// - `*replacement_out` is the new card of a `replace` event (the old one is
@@ -595,7 +597,8 @@ unsafe fn apply_with(
 /// range), `IOTCARD_RESULT_OUT_OF_ORDER`, `IOTCARD_RESULT_TERMINAL`,
 /// `IOTCARD_RESULT_NOT_ACTIVATED`, `IOTCARD_RESULT_ALREADY_ACTIVATED`,
 /// `IOTCARD_RESULT_MANUAL_SUSPEND_NOT_ALLOWED`,
-/// `IOTCARD_RESULT_ARREARS_OUTSTANDING`, `IOTCARD_RESULT_NOTHING_TO_LIFT`;
+/// `IOTCARD_RESULT_ARREARS_OUTSTANDING`, `IOTCARD_RESULT_NOTHING_TO_LIFT`,
+/// `IOTCARD_RESULT_LATE_EVENT_CONFLICT`, `IOTCARD_RESULT_EVENT_ID_CONFLICT`;
 /// `IOTCARD_RESULT_NULL_ARGUMENT`; `IOTCARD_RESULT_INVALID_UTF8`.
 ///
 /// # Safety
@@ -612,13 +615,95 @@ pub unsafe extern "C" fn iotcard_card_apply(
     replacement_out: *mut *mut iotcard_card,
     changes_out: *mut *mut c_char,
 ) -> iotcard_result {
-    let event = || {
+    // SAFETY: the caller's contract, passed on.
+    unsafe {
+        iotcard_card_apply_ex(
+            card,
+            policy,
+            at_ms,
+            event,
+            event_len,
+            replacement_out,
+            changes_out,
+            ptr::null_mut(),
+            ptr::null_mut(),
+        )
+    }
+}
+
+/// `iotcard_card_apply`, also telling what R12 adds:
+/// - if `withdrawn_out` is not NULL, `*withdrawn_out` is a JSON array of the
+///   changes reported before that no longer happen (R12.4: only a late event,
+///   earlier than the card's clock within the policy's `late_window_hours`, has
+///   any; `*changes_out` is then what now happens and did not), to free with
+///   `iotcard_string_free`;
+/// - if `duplicate_out` is not NULL, `*duplicate_out` is true when the event was
+///   already accepted with this `id` and the same content (R12.5): nothing was
+///   applied and the card is unchanged.
+///
+/// On failure nothing is written and the card is exactly as it was.
+///
+/// # Errors
+/// As `iotcard_card_apply`.
+///
+/// # Safety
+/// As `iotcard_card_apply`; `withdrawn_out` and `duplicate_out` NULL or valid for
+/// a write.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn iotcard_card_apply_ex(
+    card: *mut iotcard_card,
+    policy: *const iotcard_policy,
+    at_ms: i64,
+    event: *const c_char,
+    event_len: usize,
+    replacement_out: *mut *mut iotcard_card,
+    changes_out: *mut *mut c_char,
+    withdrawn_out: *mut *mut c_char,
+    duplicate_out: *mut bool,
+) -> iotcard_result {
+    guard(|| {
+        // SAFETY: the caller's contract.
+        let card = unsafe { arg_mut(card, "card")? };
+        // SAFETY: the caller's contract.
+        let policy = unsafe { arg_ref(policy, "policy")? };
         // SAFETY: the caller's contract.
         let event = unsafe { arg_str(event, event_len, "event")? };
-        Ok(Event::from_json(event)?)
-    };
-    // SAFETY: the caller's contract.
-    unsafe { apply_with(card, policy, at_ms, event, replacement_out, changes_out) }
+        let replacement_out = arg_out(replacement_out, "replacement_out")?;
+        let at = instant(at_ms, "at_ms")?;
+        let (event, id) = Event::from_json_with_id(event)?;
+        let applied = card
+            .card
+            .apply_identified(&policy.policy, at, &event, id.as_ref())?;
+        let changes = changes_json(&applied.changes, changes_out)?;
+        let withdrawn = match changes_json(&applied.withdrawn, withdrawn_out) {
+            Ok(w) => w,
+            Err(e) => {
+                if let Some(c) = changes {
+                    // SAFETY: made by `c_string` just above, not handed out.
+                    unsafe { crate::ffi::iotcard_string_free(c) };
+                }
+                return Err(e);
+            }
+        };
+        // Commit: nothing below can fail.
+        card.card = applied.card;
+        let replacement = applied.replacement.map_or(ptr::null_mut(), new_card_handle);
+        // SAFETY: checked non-NULL (or skipped); the caller's contract.
+        unsafe {
+            replacement_out.write(replacement);
+            if let Some(changes) = changes {
+                changes_out.write(changes);
+            }
+            if let Some(withdrawn) = withdrawn {
+                withdrawn_out.write(withdrawn);
+            }
+            if !duplicate_out.is_null() {
+                duplicate_out.write(applied.duplicate);
+            }
+        }
+        Ok(())
+    })
 }
 
 /// Applies an event handle (from `iotcard_event_charge`, `iotcard_event_payment`,

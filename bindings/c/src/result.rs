@@ -44,6 +44,12 @@ pub enum iotcard_result {
     ArrearsOutstanding = 7,
     /// `nothing_to_lift`: `manual_resume` or `operator_release` found no such hold.
     NothingToLift = 8,
+    /// `late_event_conflict`: taking the late event in its place would make an
+    /// accepted event fail (R12.3); the message names it and its error.
+    LateEventConflict = 9,
+    /// `event_id_conflict`: an accepted event already has this `id`, with other
+    /// content (R12.5).
+    EventIdConflict = 10,
     /// A required pointer argument was NULL; the message names it.
     NullArgument = 100,
     /// A string argument was not valid UTF-8; the message names it and the byte.
@@ -55,7 +61,7 @@ pub enum iotcard_result {
 }
 
 /// Every result, in order.
-const ALL_RESULTS: [iotcard_result; 13] = [
+const ALL_RESULTS: [iotcard_result; 15] = [
     iotcard_result::Ok,
     iotcard_result::InvalidInput,
     iotcard_result::OutOfOrder,
@@ -65,6 +71,8 @@ const ALL_RESULTS: [iotcard_result; 13] = [
     iotcard_result::ManualSuspendNotAllowed,
     iotcard_result::ArrearsOutstanding,
     iotcard_result::NothingToLift,
+    iotcard_result::LateEventConflict,
+    iotcard_result::EventIdConflict,
     iotcard_result::NullArgument,
     iotcard_result::InvalidUtf8,
     iotcard_result::BufferTooSmall,
@@ -106,6 +114,8 @@ impl iotcard_result {
             iotcard_result::ManualSuspendNotAllowed => Core(ErrorKind::ManualSuspendNotAllowed),
             iotcard_result::ArrearsOutstanding => Core(ErrorKind::ArrearsOutstanding),
             iotcard_result::NothingToLift => Core(ErrorKind::NothingToLift),
+            iotcard_result::LateEventConflict => Core(ErrorKind::LateEventConflict),
+            iotcard_result::EventIdConflict => Core(ErrorKind::EventIdConflict),
             iotcard_result::NullArgument => Own {
                 name: "null_argument",
                 message: "null argument",
@@ -367,10 +377,15 @@ mod tests {
             };
             assert_eq!((n, m), (name.as_c_str(), message.as_c_str()));
         }
+        // The value after the core's last kind is unused.
+        let unused = u32::try_from(ErrorKind::ALL.len() + 1).expect("few kinds");
         // SAFETY: any value may be passed.
         unsafe {
-            assert!(iotcard_result_name(9).is_null());
-            assert_eq!(CStr::from_ptr(iotcard_result_message(9)), c"unknown result");
+            assert!(iotcard_result_name(unused).is_null());
+            assert_eq!(
+                CStr::from_ptr(iotcard_result_message(unused)),
+                c"unknown result"
+            );
         }
     }
 
@@ -383,7 +398,8 @@ mod tests {
             }
             assert_eq!(result_index(*a as u32).map(|i| ALL_RESULTS[i]), Some(*a));
         }
-        assert_eq!(result_index(9), None);
+        let unused = u32::try_from(ErrorKind::ALL.len() + 1).expect("few kinds");
+        assert_eq!(result_index(unused), None);
     }
 
     #[test]

@@ -113,12 +113,14 @@ static void test_result_names_and_messages(void) {
         {IOTCARD_RESULT_MANUAL_SUSPEND_NOT_ALLOWED, "manual_suspend_not_allowed"},
         {IOTCARD_RESULT_ARREARS_OUTSTANDING, "arrears_outstanding"},
         {IOTCARD_RESULT_NOTHING_TO_LIFT, "nothing_to_lift"},
+        {IOTCARD_RESULT_LATE_EVENT_CONFLICT, "late_event_conflict"},
+        {IOTCARD_RESULT_EVENT_ID_CONFLICT, "event_id_conflict"},
         {IOTCARD_RESULT_NULL_ARGUMENT, "null_argument"},
         {IOTCARD_RESULT_INVALID_UTF8, "invalid_utf8"},
         {IOTCARD_RESULT_BUFFER_TOO_SMALL, "buffer_too_small"},
         {IOTCARD_RESULT_PANIC, "panic"},
     };
-    static const uint32_t unknown[] = {9, 99, 104, 1000, UINT32_MAX};
+    static const uint32_t unknown[] = {11, 99, 104, 1000, UINT32_MAX};
     size_t i;
     CHECK(sizeof(iotcard_result) == 4);
     for (i = 0; i < sizeof results / sizeof results[0]; i++) {
@@ -284,7 +286,7 @@ static void test_card_state_round_trip(void) {
     char *s2;
     char *out = (char *)SENTINEL_PTR;
 
-    CHECK(strstr(s1, "\"version\":1") != NULL);
+    CHECK(strstr(s1, "\"version\":2") != NULL);
     CHECK_RESULT(iotcard_card_from_json(S(s1), &loaded), IOTCARD_RESULT_OK);
     s2 = state(loaded);
     CHECK(strcmp(s1, s2) == 0);
@@ -297,7 +299,7 @@ static void test_card_state_round_trip(void) {
         char *bad = (char *)malloc(strlen(s1) + 1);
         char *v;
         strcpy(bad, s1);
-        v = strstr(bad, "\"version\":1");
+        v = strstr(bad, "\"version\":2");
         CHECK(v != NULL);
         if (v != NULL) {
             v[10] = '7';
@@ -383,6 +385,67 @@ static void test_apply_success_and_changes(void) {
                                     S("{\"type\": \"charge\", \"amount\": 300}"), &repl, NULL),
                  IOTCARD_RESULT_OK);
     CHECK(repl == NULL);
+    iotcard_card_free(c);
+    iotcard_policy_free(p);
+}
+
+/* R12: a duplicate is reported and changes nothing; a late event's correction
+ * withdraws what no longer happens; the two conflicts are results. */
+static void test_apply_ex_duplicate_and_withdrawn(void) {
+    iotcard_policy *p = policy_of("{\"late_window_hours\": 48}");
+    iotcard_card *c = NULL;
+    iotcard_card *repl = NULL;
+    char *changes = NULL;
+    char *withdrawn = NULL;
+    char *before = NULL;
+    char *after = NULL;
+    bool duplicate = true;
+    static const char PAY[] = "{\"type\": \"payment\", \"amount\": 500, \"id\": \"pay-1\"}";
+    static const char RENEW[] =
+        "{\"type\": \"renew\", \"plan\": {\"start\": \"2026-01-01T00:00:00+08:00\","
+        " \"end\": \"2028-01-01T00:00:00+08:00\", \"period\": \"month\","
+        " \"quota_bytes\": 104857600, \"monthly_fee\": 1000}}";
+
+    c = active_card(p);
+    CHECK_RESULT(iotcard_card_apply_ex(c, p, at("2026-01-10T12:00:00+08:00"), S(PAY), &repl,
+                                       NULL, NULL, &duplicate),
+                 IOTCARD_RESULT_OK);
+    CHECK(!duplicate);
+    before = state(c);
+    CHECK_RESULT(iotcard_card_apply_ex(c, p, at("2026-01-10T12:00:00+08:00"), S(PAY), &repl,
+                                       &changes, &withdrawn, &duplicate),
+                 IOTCARD_RESULT_OK);
+    CHECK(duplicate);
+    CHECK(repl == NULL);
+    CHECK_STR(changes, "[]");
+    CHECK_STR(withdrawn, "[]");
+    after = state(c);
+    CHECK(strcmp(before, after) == 0);
+    iotcard_string_free(changes);
+    iotcard_string_free(withdrawn);
+    iotcard_string_free(after);
+    iotcard_string_free(before);
+    apply_expect(c, p, "2026-01-10T12:00:01+08:00",
+                 "{\"type\": \"payment\", \"amount\": 501, \"id\": \"pay-1\"}",
+                 IOTCARD_RESULT_EVENT_ID_CONFLICT);
+    apply_expect(c, p, "2026-01-10T08:00:00+08:00", "{\"type\": \"cancel\"}",
+                 IOTCARD_RESULT_LATE_EVENT_CONFLICT);
+    CHECK(strstr(last_error(), "pay-1") != NULL);
+    iotcard_card_free(c);
+
+    /* Expired at the plan's end on 2027-01-01 and a fee reported; a renewal
+     * dated the evening before, reported late, withdraws both. */
+    c = active_card(p);
+    CHECK_RESULT(iotcard_card_advance(c, p, at("2027-01-01T12:00:00+08:00"), NULL),
+                 IOTCARD_RESULT_OK);
+    CHECK_RESULT(iotcard_card_apply_ex(c, p, at("2026-12-31T20:00:00+08:00"), S(RENEW), &repl,
+                                       &changes, &withdrawn, &duplicate),
+                 IOTCARD_RESULT_OK);
+    CHECK(!duplicate);
+    CHECK(withdrawn != NULL && strstr(withdrawn, "\"keep_number_fee_due\"") != NULL);
+    CHECK(withdrawn != NULL && strstr(withdrawn, "\"hold\":\"expired\"") != NULL);
+    iotcard_string_free(changes);
+    iotcard_string_free(withdrawn);
     iotcard_card_free(c);
     iotcard_policy_free(p);
 }
@@ -1233,6 +1296,7 @@ int main(void) {
     RUN(test_card_identity_buffers);
     RUN(test_apply_success_and_changes);
     RUN(test_apply_errors);
+    RUN(test_apply_ex_duplicate_and_withdrawn);
     RUN(test_apply_null_arguments);
     RUN(test_refused_calls_leave_handles_usable);
     RUN(test_apply_replace_returns_the_new_card);

@@ -629,8 +629,12 @@ static void play_step(const jval *st, iotcard_card **card, const iotcard_policy 
     if (event != NULL) {
         char *before = card_state(*card);
         iotcard_card *repl = NULL;
-        uint32_t r = iotcard_card_apply(*card, policy, at, event->raw, event->raw_len, &repl,
-                                        NULL);
+        char *withdrawn = NULL;
+        bool duplicate = false;
+        /* The event as given, with its `id` (R12.5); a step may go back in time
+           within the policy's late window (R12.1). */
+        uint32_t r = iotcard_card_apply_ex(*card, policy, at, event->raw, event->raw_len, &repl,
+                                           NULL, &withdrawn, &duplicate);
         const char *name = iotcard_result_name(r);
         if (expect_error != NULL) {
             char *after = card_state(*card);
@@ -643,11 +647,22 @@ static void play_step(const jval *st, iotcard_card **card, const iotcard_policy 
             iotcard_string_free(after);
         } else if (r != IOTCARD_RESULT_OK) {
             step_fail("error", "success", 7, last_error(), strlen(last_error()));
+        } else if (duplicate) {
+            /* A duplicate changes nothing and withdraws nothing. */
+            char *after = card_state(*card);
+            if (before == NULL || after == NULL || strcmp(before, after) != 0) {
+                step_fail("card", "unchanged by a duplicate", 24, "changed", 7);
+            }
+            if (withdrawn == NULL || strcmp(withdrawn, "[]") != 0) {
+                step_fail("withdrawn", "[]", 2, "something", 9);
+            }
+            iotcard_string_free(after);
         } else if (repl != NULL) {
             /* After a replace, the story goes on with the new card. */
             iotcard_card_free(*card);
             *card = repl;
         }
+        iotcard_string_free(withdrawn);
         iotcard_string_free(before);
     } else if (expect != NULL && expect->kind == J_OBJ) {
         iotcard_assessment a = IOTCARD_ASSESSMENT_INIT;

@@ -4,7 +4,7 @@
 //! a refused one leaves the card as it was. Constructors hand their arguments to
 //! the core's parsers as JSON fields (`Plan::from_json`, `NewCard::from_json`).
 
-use iotcard::{Card, Change, Hold, NewCard, Period, Plan};
+use iotcard::{Card, Change, Event, EventId, Hold, NewCard, Period, Plan};
 use pyo3::prelude::*;
 use pyo3::types::{PyTuple, PyType};
 
@@ -205,30 +205,47 @@ impl PyCard {
     }
 
     /// Applies `event` at `at`: advances to `at` (every scheduled change due), then
-    /// applies the event. Raises the error's class when refused.
-    #[pyo3(signature = (policy, at, event, /))]
+    /// applies the event. Raises the error's class when refused. `id` (or an
+    /// `"id"` key of a dict or JSON event) is the event's id (R12.5): an event
+    /// already accepted with it and the same content is a duplicate (nothing is
+    /// applied, `Applied.duplicate` is true). Under a late window (R12) an event
+    /// earlier than the clock takes effect at its own instant; `changes` and
+    /// `withdrawn` are then the correction.
+    #[pyo3(signature = (policy, at, event, /, *, id = None))]
     fn apply(
         &self,
         policy: &Bound<'_, PyPolicy>,
         at: &Bound<'_, PyAny>,
         event: &Bound<'_, PyAny>,
+        id: Option<&str>,
     ) -> PyResult<PyApplied> {
         let at = instant("at", at)?;
-        let owned;
-        let event = if let Ok(e) = event.cast::<PyEvent>() {
-            &e.get().inner
+        let (event, given) = if let Ok(e) = event.cast::<PyEvent>() {
+            (e.get().inner, None)
         } else {
-            owned = PyEvent::parse(&json_or_mapping("event", event)?)?.inner;
-            &owned
+            Event::from_json_with_id(&json_or_mapping("event", event)?).map_err(to_py_err)?
+        };
+        let id = match (id, given) {
+            (Some(_), Some(_)) => {
+                return Err(to_py_err(iotcard::Error::InvalidInput {
+                    field: "id".to_owned(),
+                    value: "…".to_owned(),
+                    reason: "given both as the `id` argument and in the event".to_owned(),
+                }));
+            }
+            (Some(id), None) => Some(EventId::parse(id).map_err(to_py_err)?),
+            (None, given) => given,
         };
         let applied = self
             .inner
-            .apply(&policy.get().inner, at, event)
+            .apply_identified(&policy.get().inner, at, &event, id.as_ref())
             .map_err(to_py_err)?;
         Ok(PyApplied {
             card: PyCard::from(applied.card),
             replacement: applied.replacement.map(PyCard::from),
             changes: Changes(applied.changes),
+            withdrawn: Changes(applied.withdrawn),
+            duplicate: applied.duplicate,
         })
     }
 
@@ -404,8 +421,15 @@ pub(crate) struct PyApplied {
     card: PyCard,
     /// For `replace`: the new card (the old one is now `replaced`).
     replacement: Option<PyCard>,
-    /// Everything that changed, in order.
+    /// Everything that changed, in order (for a late event: what now happens
+    /// and did not before).
     changes: Changes,
+    /// For a late event (R12.4): the changes reported before that no longer
+    /// happen; empty otherwise.
+    withdrawn: Changes,
+    /// R12.5: the event was already accepted with this id and the same content;
+    /// nothing was applied.
+    duplicate: bool,
 }
 
 /// The result of `Card.advance`: the card at the instant and every scheduled
@@ -431,10 +455,12 @@ impl PyApplied {
     fn __repr__(&self) -> String {
         let replacement = self.replacement.as_ref().map(PyCard::__repr__);
         format!(
-            "Applied(card={}, replacement={}, changes=<{} changes>)",
+            "Applied(card={}, replacement={}, changes=<{} changes>, withdrawn=<{} changes>, duplicate={})",
             self.card.__repr__(),
             replacement.as_deref().unwrap_or("None"),
-            self.changes.0.len()
+            self.changes.0.len(),
+            self.withdrawn.0.len(),
+            if self.duplicate { "True" } else { "False" }
         )
     }
 }

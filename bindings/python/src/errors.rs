@@ -29,7 +29,10 @@ fn doc(kind: ErrorKind) -> &'static str {
             "Malformed JSON, a bad identifier, a zero or negative amount, an unknown field, \
              a naive datetime. `.field`, `.value` and `.reason` say which and why."
         }
-        ErrorKind::OutOfOrder => "The instant is earlier than the card's clock (`.at`, `.last`).",
+        ErrorKind::OutOfOrder => {
+            "The instant is earlier than the card's clock (`.at`, `.last`), or than the late \
+             window lets in (`.earliest`, the earliest instant accepted)."
+        }
         ErrorKind::Terminal => "The card is cancelled or replaced and accepts nothing (`.status`).",
         ErrorKind::NotActivated => "The event needs an activated card (`.event`).",
         ErrorKind::AlreadyActivated => "`activate` on an activated card (`.since`).",
@@ -39,6 +42,15 @@ fn doc(kind: ErrorKind) -> &'static str {
         }
         ErrorKind::NothingToLift => {
             "`manual_resume` or `operator_release` found no hold to lift (`.event`, `.holds`)."
+        }
+        ErrorKind::LateEventConflict => {
+            "R12.3: the late event (`.at`, `.event`) would make an accepted event fail \
+             (`.accepted_at`, `.accepted_event`, `.accepted_index`, `.accepted_id`), with the \
+             code `.accepted_code`."
+        }
+        ErrorKind::EventIdConflict => {
+            "R12.5: an accepted event has this `.id` with other content (`.accepted_at`, \
+             `.accepted_event`; the refused one is `.at`, `.event`)."
         }
         _ => kind.summary(),
     }
@@ -128,9 +140,44 @@ fn attributes(py: Python<'_>, exc: &Bound<'_, PyAny>, e: &Error) -> PyResult<()>
             exc.setattr("value", value)?;
             exc.setattr("reason", reason)?;
         }
-        Error::OutOfOrder { at, last, .. } => {
+        Error::OutOfOrder {
+            at, last, earliest, ..
+        } => {
             exc.setattr("at", datetime(py, *at, utc())?)?;
             exc.setattr("last", datetime(py, *last, utc())?)?;
+            exc.setattr("earliest", datetime(py, *earliest, utc())?)?;
+        }
+        Error::LateEventConflict {
+            at,
+            event,
+            accepted_at,
+            accepted_event,
+            accepted_index,
+            accepted_id,
+            error,
+            ..
+        } => {
+            exc.setattr("at", datetime(py, *at, utc())?)?;
+            exc.setattr("event", event.name())?;
+            exc.setattr("accepted_at", datetime(py, *accepted_at, utc())?)?;
+            exc.setattr("accepted_event", accepted_event.name())?;
+            exc.setattr("accepted_index", *accepted_index)?;
+            exc.setattr("accepted_id", accepted_id.as_deref())?;
+            exc.setattr("accepted_code", error.code())?;
+        }
+        Error::EventIdConflict {
+            id,
+            at,
+            event,
+            accepted_at,
+            accepted_event,
+            ..
+        } => {
+            exc.setattr("id", id)?;
+            exc.setattr("at", datetime(py, *at, utc())?)?;
+            exc.setattr("event", event.name())?;
+            exc.setattr("accepted_at", datetime(py, *accepted_at, utc())?)?;
+            exc.setattr("accepted_event", accepted_event.name())?;
         }
         Error::Terminal { status, action } => {
             exc.setattr("status", status.to_py(py)?)?;

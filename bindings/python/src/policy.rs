@@ -123,6 +123,12 @@ impl PyPolicy {
     fn refund_unused_months(&self) -> u32 {
         self.inner.refund_unused_months
     }
+    /// R12.1: hours before the card's clock an event may be dated and still be
+    /// taken at its own instant (0: strict time order).
+    #[getter]
+    fn late_window_hours(&self) -> u32 {
+        self.inner.late_window_hours
+    }
 
     /// Shows the fields that differ from the default policy.
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

@@ -59,7 +59,10 @@ def test_enum_names_follow_scenarios() -> None:
         "inventory", "active", "restricted", "suspended", "cancelled", "replaced",
     ]
     assert list(iotcard.ChangeKind)[0] == "lift_over_quota"
-    assert iotcard.ERROR_CODES[0] == "invalid_input" and len(iotcard.ERROR_CODES) == 8
+    assert iotcard.ERROR_CODES[0] == "invalid_input" and len(iotcard.ERROR_CODES) == 10
+    assert iotcard.ERROR_CODES[8:] == ("late_event_conflict", "event_id_conflict")
+    assert iotcard.LateEventConflict.code == "late_event_conflict"
+    assert iotcard.EventIdConflict.code == "event_id_conflict"
 
 
 def test_policy_keywords_defaults_and_repr() -> None:
@@ -163,6 +166,45 @@ def test_apply_advance_assess() -> None:
     kinds = [c.scheduled for c in advanced.changes if c.scheduled is not None]
     assert iotcard.ChangeKind.EXPIRE in kinds
     assert advanced.card.holds >= {"expired"}
+
+
+def test_late_events_duplicates_and_corrections() -> None:
+    """R12: a duplicate is flagged and changes nothing; a late event is a correction
+    whose withdrawn changes say what no longer happens; the conflicts are classes."""
+    policy = Policy(late_window_hours=48)
+    assert policy.late_window_hours == 48 and Policy().late_window_hours == 0
+    card = new_card().apply(policy, at(5, hour=10), Event.activate(IMEI)).card
+    paid = card.apply(policy, at(10, hour=12), Event.payment(500), id="pay-1")
+    assert not paid.duplicate and paid.withdrawn == ()
+    again = paid.card.apply(policy, at(10, hour=12), {"type": "payment", "amount": 500, "id": "pay-1"})
+    assert again.duplicate and again.card == paid.card and again.changes == () and again.withdrawn == ()
+    with pytest.raises(iotcard.EventIdConflict) as conflict:
+        paid.card.apply(policy, at(10, hour=13), Event.payment(500), id="pay-1")
+    assert conflict.value.id == "pay-1" and conflict.value.accepted_at == at(10, hour=12)
+    with pytest.raises(iotcard.LateEventConflict) as late:
+        paid.card.apply(policy, at(10, hour=8), Event.cancel())
+    assert late.value.accepted_event == "payment" and late.value.accepted_code == "terminal"
+    assert late.value.accepted_id == "pay-1"
+    with pytest.raises(iotcard.OutOfOrder) as old:
+        paid.card.apply(policy, at(8, hour=11), Event.charge(1))
+    assert old.value.earliest == at(8, hour=12)
+    with pytest.raises(iotcard.InvalidInput):
+        paid.card.apply(policy, at(10, hour=12), {"type": "payment", "amount": 500, "id": "x"}, id="x")
+
+    # Expired at the plan's end and a keep-number fee reported; a renewal dated
+    # the evening before, reported late, withdraws both.
+    expired = card.advance(policy, datetime(2027, 1, 1, 12, tzinfo=CST))
+    fees = [c for c in expired.changes if c.effect == "keep_number_fee_due"]
+    assert [c.amount for c in fees] == [500]
+    renewed = expired.card.apply(
+        policy, datetime(2026, 12, 31, 20, tzinfo=CST), Event.renew(Plan(START, datetime(2028, 1, 1, tzinfo=CST), "month", 2**20, 1000))
+    )
+    assert fees[0] in renewed.withdrawn
+    assert any(c.effect == "hold_put" and c.hold == "expired" for c in renewed.withdrawn)
+    assert renewed.card.holds == frozenset() and renewed.card.clock == expired.card.clock
+    assert "withdrawn=<" in repr(renewed)
+    # The window is stored with the card.
+    assert Card.from_json(renewed.card.to_json()) == renewed.card
 
 
 def test_replace_returns_the_new_card() -> None:

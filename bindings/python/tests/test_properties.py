@@ -39,6 +39,8 @@ CLASSES: dict[str, type[iotcard.IotCardError]] = {
     "manual_suspend_not_allowed": iotcard.ManualSuspendNotAllowed,
     "arrears_outstanding": iotcard.ArrearsOutstanding,
     "nothing_to_lift": iotcard.NothingToLift,
+    "late_event_conflict": iotcard.LateEventConflict,
+    "event_id_conflict": iotcard.EventIdConflict,
 }
 
 
@@ -336,6 +338,12 @@ def _trigger(code: str) -> None:
         active.apply(p, later, Event.charge(500)).card.apply(p, later, Event.manual_resume())
     elif code == "nothing_to_lift":
         active.apply(p, later, Event.operator_release("restricted_region"))
+    elif code == "late_event_conflict":
+        w = Policy(late_window_hours=48)
+        paid = active.apply(w, later, Event.payment(1))
+        paid.card.apply(w, later - timedelta(hours=1), Event.cancel())
+    elif code == "event_id_conflict":
+        active.apply(p, later, Event.payment(1), id="p1").card.apply(p, later, Event.payment(2), id="p1")
 
 
 @pytest.mark.parametrize("code", iotcard.ERROR_CODES)

@@ -34,6 +34,8 @@ ERROR_CLASSES: dict[str, type[iotcard.IotCardError]] = {
     "manual_suspend_not_allowed": iotcard.ManualSuspendNotAllowed,
     "arrears_outstanding": iotcard.ArrearsOutstanding,
     "nothing_to_lift": iotcard.NothingToLift,
+    "late_event_conflict": iotcard.LateEventConflict,
+    "event_id_conflict": iotcard.EventIdConflict,
 }
 
 
@@ -219,22 +221,26 @@ def play(path: Path) -> list[str]:
         if "event" in step:
             if code is not None:
                 try:
-                    event = iotcard.Event.from_dict(step["event"])
-                    card.apply(policy, at, event)
+                    card.apply(policy, at, step["event"])
                 except iotcard.IotCardError as e:
                     if e.code != code or type(e) is not ERROR_CLASSES[code]:
                         fail(i, "expect_error", code, f"{type(e).__name__}({e.code}): {e}")
                 else:
                     fail(i, "expect_error", code, "success")
                 continue
-            event = iotcard.Event.from_dict(step["event"])
+            # The step's event as given (with its `id`, R12.5): a dict goes to
+            # the core's parser whole.
             try:
-                applied = card.apply(policy, at, event)
+                applied = card.apply(policy, at, step["event"])
             except iotcard.IotCardError as e:
                 fail(i, "event", "success", f"{type(e).__name__}: {e}")
                 return failures
+            if applied.duplicate and applied.card != card:
+                fail(i, "duplicate", "the card unchanged", applied.card)
+            if applied.duplicate and (applied.changes or applied.withdrawn):
+                fail(i, "duplicate", "no changes", (applied.changes, applied.withdrawn))
             card = applied.replacement if applied.replacement is not None else applied.card
-            if event.type == "replace" and applied.replacement is None:
+            if step["event"].get("type") == "replace" and applied.replacement is None:
                 fail(i, "replacement", "a new card", None)
             failures += [f"{name} step {i}: {m}" for m in round_trips(card)]
         if "expect" in step or ("event" not in step and code is not None):

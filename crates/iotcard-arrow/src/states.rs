@@ -233,8 +233,19 @@ impl StatesBuilder {
     /// # Errors
     /// [`Error::InvalidInput`] naming the column when a value does not fit it:
     /// an instant with a fraction finer than a millisecond, a byte count
-    /// beyond int64. Nothing is appended then.
+    /// beyond int64; `states.window` for a card with a late-event window (R12),
+    /// not in this schema version yet. Nothing is appended then.
     pub fn push(&mut self, card: &Card) -> Result<(), Error> {
+        // Schema version 1 has no columns for the late-event window (R12):
+        // a card that has one is refused, never stored without it.
+        if card.without_window() != *card {
+            return Err(invalid(
+                format!("{TABLE}.window"),
+                format!("{} events", card.window_len()),
+                "the card has a late-event window (R12), which states schema version 1 \
+                 does not store yet; keep this card's state as JSON",
+            ));
+        }
         let r = Row::of(card)?;
         let s = &r.s;
         self.iccid.append_value(s.iccid.as_str());

@@ -317,7 +317,7 @@ fn bad_stored_state_lines_name_the_field() {
         r#"{"events":[]}"#.to_owned(),
         format!(
             r#"{{"state":{}}}"#,
-            state.replace(r#""version":1"#, r#""version":2"#)
+            state.replace(r#""version":1"#, r#""version":3"#)
         ),
         format!(
             r#"{{"state":{}}}"#,
@@ -339,7 +339,7 @@ fn bad_stored_state_lines_name_the_field() {
     for expected in [
         "line 2: invalid input: entry.state = {…}: a line has a \"card\" or a \"state\", not both",
         "line 3: invalid input: entry.card = (missing): a line needs a new \"card\" or a stored \"state\"",
-        "line 4: invalid input: entry.state.version = 2",
+        "line 4: invalid input: entry.state.version = 3",
         "line 5: invalid input: entry.state.activated_at",
         // Refused (before the stored clock), reported in the policy's zone; the card is kept.
         "line 6: events[0] (payment at 2026-02-01T08:00:00+08:00): out_of_order: out of order: \

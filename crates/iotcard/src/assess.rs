@@ -403,12 +403,13 @@ impl<'p> Assessor<'p> {
             return Err(Error::OutOfOrder {
                 at,
                 last,
+                earliest: last,
                 timezone: p.timezone,
             });
         }
         if schedule.next.is_some_and(|n| n.at <= at) {
             // Something fell due since the card last changed: settle a copy.
-            let mut copy = card.clone();
+            let mut copy = card.facts();
             run_due(&mut copy, p, at, &mut Discard)?;
             return assess_settled(&copy, self, &Schedule::of(&copy, p));
         }

@@ -9,17 +9,18 @@ use crate::error::parse_json;
 use crate::event::Event;
 use crate::hold::{Hold, Holds, HoldsOn};
 use crate::ids::{Iccid, Imei, Msisdn};
-use crate::lifecycle::{self, Advanced, Applied};
+use crate::lifecycle::{Advanced, Applied};
 use crate::operator::Operator;
 use crate::plan::Plan;
 use crate::policy::Policy;
-use crate::schedule;
 use crate::status::{Status, Terminal};
 use crate::time::rfc3339;
+use crate::window::{self, AppliedInPlace, Entry, EventId, Window};
 use crate::{Error, Instant};
 
-/// The current version of the stored card-state JSON.
-pub const STATE_VERSION: u32 = 1;
+/// The current version of the stored card-state JSON: 2 carries the late window
+/// (R12.6). Version 1 still loads, with an empty window.
+pub const STATE_VERSION: u32 = 2;
 
 /// A new card, in `inventory` (`docs/json.md` "Card").
 ///
@@ -121,6 +122,9 @@ pub struct Card {
     pub(crate) last_traffic: Option<Instant>,
     pub(crate) retention: Option<Retention>,
     pub(crate) replaced_by: Option<Iccid>,
+    /// R12: what the card keeps to take late and repeated events (None: nothing,
+    /// as under `late_window_hours` 0 without event ids).
+    pub(crate) window: Option<Box<Window>>,
     /// The operator the card names (`None`: its ICCID tells).
     pub(crate) operator: Option<Operator>,
 }
@@ -147,8 +151,57 @@ impl Card {
             last_traffic: None,
             retention: None,
             replaced_by: None,
+            window: None,
             operator: new.operator,
         })
+    }
+
+    /// A copy of the card's facts without its late window (R12): what an
+    /// assessment sees. Two cards with the same story have equal facts even when
+    /// their events arrived in another order within the window.
+    ///
+    /// ```
+    /// # use iotcard::{Card, NewCard};
+    /// let card = Card::new(&NewCard::from_json(r#"{
+    ///   "iccid": "89860012345678901238", "msisdn": "1440012345678",
+    ///   "plan": {"start": "2026-01-01T00:00:00+08:00", "end": "2027-01-01T00:00:00+08:00",
+    ///            "period": "month", "quota_bytes": 1048576, "monthly_fee": 1000}
+    /// }"#)?)?;
+    /// assert_eq!(card.without_window(), card);
+    /// # Ok::<(), iotcard::Error>(())
+    /// ```
+    #[must_use]
+    pub fn without_window(&self) -> Card {
+        self.facts()
+    }
+
+    /// The card without its window (not copying the journal).
+    pub(crate) fn facts(&self) -> Card {
+        Card {
+            iccid: self.iccid,
+            msisdn: self.msisdn,
+            auto_suspend: self.auto_suspend,
+            balance: self.balance,
+            plan: self.plan,
+            imei: self.imei,
+            activated_at: self.activated_at,
+            terminal: self.terminal,
+            clock: self.clock,
+            holds: self.holds,
+            period: self.period,
+            last_traffic: self.last_traffic,
+            retention: self.retention,
+            replaced_by: self.replaced_by,
+            window: None,
+            operator: self.operator,
+        }
+    }
+
+    /// How many events the card's late window journals (R12): the events of the
+    /// last `late_window_hours` before its clock, or under `late_window_hours` 0
+    /// the identified events at its clock.
+    pub fn window_len(&self) -> usize {
+        self.window.as_ref().map_or(0, |w| w.journal.len())
     }
 
     /// The card's operator: the one it names, else the one its ICCID's issuer
@@ -336,19 +389,78 @@ impl Card {
     /// # Ok::<(), iotcard::Error>(())
     /// ```
     pub fn apply(&self, policy: &Policy, at: Instant, event: &Event) -> Result<Applied, Error> {
+        self.apply_identified(policy, at, event, None)
+    }
+
+    /// [`Card::apply`] of an event that may carry an `id` (R12.5), under the late
+    /// window of the policy (R12.1):
+    /// - an event whose `id` the card has accepted with the same instant and
+    ///   event is a no-op: `duplicate` is true and the card is unchanged; with
+    ///   other content it is refused with [`Error::EventIdConflict`];
+    /// - an event earlier than the card's clock by at most `late_window_hours`
+    ///   takes effect at its own instant: the card becomes what it would be had
+    ///   the events come in time order (same instant: arrival order), and
+    ///   `changes` and `withdrawn` are the correction (R12.4): the changes that
+    ///   now happen and did not, and those reported before that no longer do.
+    ///
+    /// # Errors
+    /// As [`Card::apply`], and (checked after the policy, before everything else)
+    /// [`Error::EventIdConflict`]; for a late event, [`Error::OutOfOrder`] when it
+    /// is earlier than the window lets in (the message names the earliest instant
+    /// accepted), [`Error::Terminal`] on a terminal card, the event's own error,
+    /// and [`Error::LateEventConflict`] when an accepted event would then fail.
+    ///
+    /// # Example
+    /// ```
+    /// use iotcard::{parse_instant, Card, Event, EventId, NewCard, Policy};
+    /// let policy = Policy::from_json(r#"{"late_window_hours": 48}"#)?;
+    /// let card = Card::new(&NewCard::from_json(r#"{
+    ///   "iccid": "89860012345678901238", "msisdn": "1440012345678", "balance": 1000,
+    ///   "plan": {"start": "2026-01-01T00:00:00+08:00", "end": "2027-01-01T00:00:00+08:00",
+    ///            "period": "month", "quota_bytes": 1048576, "monthly_fee": 1000}
+    /// }"#)?)?;
+    /// let at = |s| parse_instant("at", s);
+    /// let imei = Some(iotcard::Imei::parse("490154203237518")?);
+    /// let card = card.apply(&policy, at("2026-01-05T10:00:00+08:00")?, &Event::Activate { imei })?.card;
+    /// let pay = EventId::parse("pay-1")?;
+    /// let paid = card.apply_identified(&policy, at("2026-01-06T10:00:00+08:00")?,
+    ///     &Event::Payment { amount: 500 }, Some(&pay))?;
+    /// // Delivered again: a duplicate, nothing applied.
+    /// let again = paid.card.apply_identified(&policy, at("2026-01-06T10:00:00+08:00")?,
+    ///     &Event::Payment { amount: 500 }, Some(&pay))?;
+    /// assert!(again.duplicate);
+    /// assert_eq!(again.card.balance(), 1500);
+    /// // A charge reported a day late takes effect at its own instant.
+    /// let late = again.card.apply(&policy, at("2026-01-05T20:00:00+08:00")?, &Event::Charge { amount: 300 })?;
+    /// assert_eq!(late.card.balance(), 1200);
+    /// assert_eq!(late.card.clock(), Some(at("2026-01-06T10:00:00+08:00")?));
+    /// # Ok::<(), iotcard::Error>(())
+    /// ```
+    pub fn apply_identified(
+        &self,
+        policy: &Policy,
+        at: Instant,
+        event: &Event,
+        id: Option<&EventId>,
+    ) -> Result<Applied, Error> {
         let mut card = self.clone();
         let mut changes = Vec::new();
-        let replacement = card.apply_in_place(policy, at, event, &mut changes)?;
+        let mut withdrawn = Vec::new();
+        let done =
+            card.apply_identified_in_place(policy, at, event, id, &mut changes, &mut withdrawn)?;
         Ok(Applied {
             card,
-            replacement,
+            replacement: done.replacement,
             changes,
+            withdrawn,
+            duplicate: done.duplicate,
         })
     }
 
     /// [`Card::apply`] in place, appending changes to `changes`: for billing loops
     /// that keep one card and one change buffer. Returns the replacement card for
-    /// `replace`.
+    /// `replace`. For a late event (R12) only the changes that now happen are
+    /// appended; [`Card::apply_identified_in_place`] also gives those withdrawn.
     ///
     /// # Errors
     /// As [`Card::apply`]; on error neither the card nor `changes` is changed.
@@ -359,18 +471,37 @@ impl Card {
         event: &Event,
         changes: &mut Vec<Change>,
     ) -> Result<Option<Card>, Error> {
-        // Works on the card itself and puts the copy back on a refusal: one copy
-        // of the card per event instead of two.
-        let mark = changes.len();
-        let before = self.clone();
-        match lifecycle::apply(self, policy, at, event, changes) {
-            Ok(replacement) => Ok(replacement.map(|new| *new)),
-            Err(e) => {
-                *self = before;
-                changes.truncate(mark);
-                Err(e)
-            }
+        if window::is_strict(self, policy) {
+            return window::apply_strict(self, policy, at, event, changes)
+                .map(|replacement| replacement.map(|new| *new));
         }
+        let mut withdrawn = Vec::new();
+        window::apply(self, policy, at, event, None, changes, &mut withdrawn)
+            .map(|(replacement, _)| replacement.map(|new| *new))
+    }
+
+    /// [`Card::apply_identified`] in place, appending to `changes` the changes
+    /// (for a late event, those that now happen) and to `withdrawn` the changes
+    /// reported before that no longer happen (R12.4; only a late event has any).
+    ///
+    /// # Errors
+    /// As [`Card::apply_identified`]; on error neither the card nor the buffers
+    /// are changed.
+    pub fn apply_identified_in_place(
+        &mut self,
+        policy: &Policy,
+        at: Instant,
+        event: &Event,
+        id: Option<&EventId>,
+        changes: &mut Vec<Change>,
+        withdrawn: &mut Vec<Change>,
+    ) -> Result<AppliedInPlace, Error> {
+        let (replacement, duplicate) =
+            window::apply(self, policy, at, event, id, changes, withdrawn)?;
+        Ok(AppliedInPlace {
+            replacement: replacement.map(|new| *new),
+            duplicate,
+        })
     }
 
     /// Advances the card to `to`, applying every scheduled change due at or before
@@ -421,12 +552,7 @@ impl Card {
         changes: &mut Vec<Change>,
     ) -> Result<(), Error> {
         crate::time::check_range("to", to)?;
-        let mark = changes.len();
-        let before = self.clone();
-        schedule::advance(self, policy, to, changes).inspect_err(|_| {
-            *self = before;
-            changes.truncate(mark);
-        })
+        window::advance(self, policy, to, changes)
     }
 
     /// Assesses the card at `at` under `policy`: status, holds with since and
@@ -485,9 +611,29 @@ pub(crate) struct StateJson {
     maintenance_until: Option<Instant>,
     retention: Option<Retention>,
     replaced_by: Option<Iccid>,
+    /// R12 (version 2; absent: no window, as every version-1 state).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    window: Option<WindowJson>,
     /// Absent in states written before operators were known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     operator: Option<Operator>,
+}
+
+/// The stored form of the late window: the checkpoint (a state without a
+/// window of its own) and the journal.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WindowJson {
+    checkpoint: Option<Box<StateJson>>,
+    /// The checkpoint is the card's own facts at this instant (the journal is
+    /// empty and nothing was scheduled since).
+    #[serde(
+        default,
+        with = "rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    since: Option<Instant>,
+    journal: Vec<Entry>,
 }
 
 /// One hold of a stored state and when it went on.
@@ -640,6 +786,14 @@ impl From<&Card> for StateJson {
             maintenance_until: s.maintenance_until,
             retention: s.retention,
             replaced_by: s.replaced_by,
+            window: c.window.as_deref().map(|w| WindowJson {
+                checkpoint: w
+                    .checkpoint
+                    .as_deref()
+                    .map(|cp| Box::new(StateJson::from(cp))),
+                since: w.since,
+                journal: w.journal.clone(),
+            }),
             operator: s.operator,
         }
     }
@@ -648,15 +802,23 @@ impl From<&Card> for StateJson {
 impl TryFrom<StateJson> for Card {
     type Error = Error;
 
-    fn try_from(s: StateJson) -> Result<Card, Error> {
-        if s.version != STATE_VERSION {
+    fn try_from(mut s: StateJson) -> Result<Card, Error> {
+        if s.version != 1 && s.version != STATE_VERSION {
             return Err(Error::invalid(
                 "state.version",
                 s.version,
-                format!("this library reads card state version {STATE_VERSION} only"),
+                format!("this library reads card state versions 1 and {STATE_VERSION} only"),
             ));
         }
-        Card::from_state(CardState {
+        if s.version == 1 && s.window.is_some() {
+            return Err(Error::invalid(
+                "state.window",
+                "{…}",
+                "a version-1 state has no window (R12 came with version 2)",
+            ));
+        }
+        let window = s.window.take().map(|w| load_window(w, &s)).transpose()?;
+        let mut card = Card::from_state(CardState {
             iccid: s.iccid,
             msisdn: s.msisdn,
             auto_suspend: s.auto_suspend,
@@ -673,7 +835,9 @@ impl TryFrom<StateJson> for Card {
             retention: s.retention,
             replaced_by: s.replaced_by,
             operator: s.operator,
-        })
+        })?;
+        card.window = window;
+        Ok(card)
     }
 }
 
@@ -737,7 +901,91 @@ impl CardState {
             last_traffic: s.last_traffic,
             retention: s.retention,
             replaced_by: s.replaced_by,
+            window: None,
             operator: s.operator,
         })
     }
+}
+
+/// Checks and loads a stored window of the state `s`: the checkpoint is a state
+/// of the same card with no window, at or before the clock; the journal's
+/// instants ascend from the checkpoint's clock to the card's, and its ids differ.
+fn load_window(w: WindowJson, s: &StateJson) -> Result<Box<Window>, Error> {
+    let show = |t: Instant| t.to_string();
+    let checkpoint = match w.checkpoint {
+        None => None,
+        Some(cp) => {
+            if cp.window.is_some() {
+                return Err(Error::invalid(
+                    "state.window.checkpoint.window",
+                    "{…}",
+                    "a checkpoint has no window of its own",
+                ));
+            }
+            if cp.iccid != s.iccid {
+                return Err(Error::invalid(
+                    "state.window.checkpoint.iccid",
+                    cp.iccid,
+                    "is not the card's",
+                ));
+            }
+            if let (Some(c), Some(clock)) = (cp.clock, s.clock)
+                && c > clock
+            {
+                return Err(Error::invalid(
+                    "state.window.checkpoint.clock",
+                    show(c),
+                    "after state.clock",
+                ));
+            }
+            let card = Card::try_from(*cp).map_err(|e| e.within("state.window.checkpoint"))?;
+            Some(Box::new(card))
+        }
+    };
+    if let Some(since) = w.since {
+        if checkpoint.is_some() || !w.journal.is_empty() {
+            return Err(Error::invalid(
+                "state.window.since",
+                show(since),
+                "set with a checkpoint or a journal (it stands for both)",
+            ));
+        }
+        if s.clock.is_none_or(|c| since > c) {
+            return Err(Error::invalid(
+                "state.window.since",
+                show(since),
+                "after state.clock",
+            ));
+        }
+    }
+    let from = checkpoint.as_ref().and_then(|c| c.clock);
+    let mut last = from;
+    for (i, e) in w.journal.iter().enumerate() {
+        let field = format!("state.window.journal[{i}].at");
+        if last.is_some_and(|l| e.at < l) {
+            return Err(Error::invalid(
+                field,
+                show(e.at),
+                "before the entry (or checkpoint) it follows",
+            ));
+        }
+        if s.clock.is_none_or(|c| e.at > c) {
+            return Err(Error::invalid(field, show(e.at), "after state.clock"));
+        }
+        last = Some(e.at);
+        if let Some(id) = &e.id
+            && w.journal[..i].iter().any(|o| o.id.as_ref() == Some(id))
+        {
+            return Err(Error::invalid(
+                format!("state.window.journal[{i}].id"),
+                format!("{id:?}"),
+                "listed twice",
+            ));
+        }
+    }
+    Ok(Box::new(Window {
+        checkpoint,
+        since: w.since,
+        journal: w.journal,
+    }))
 }

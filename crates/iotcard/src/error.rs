@@ -30,18 +30,23 @@ pub enum Error {
         reason: String,
     },
     /// The instant is earlier than the card's clock (its last event or the
-    /// instant it was advanced to). The message writes both in the policy's
+    /// instant it was advanced to), and, for an event, earlier than the late
+    /// window (R12.2) lets in. The message writes the instants in the policy's
     /// time zone, as the input was written.
     #[error(
-        "out of order: {} is earlier than the card's last instant {}",
+        "out of order: {} is earlier than the card's last instant {}; the earliest instant accepted is {}",
         in_zone(.at, .timezone),
-        in_zone(.last, .timezone)
+        in_zone(.last, .timezone),
+        in_zone(.earliest, .timezone)
     )]
     OutOfOrder {
         /// The refused instant.
         at: Instant,
         /// The card's clock.
         last: Instant,
+        /// The earliest instant still accepted: the clock, or for an event under
+        /// a policy with `late_window_hours` (R12.2) the start of the late window.
+        earliest: Instant,
         /// The policy's time zone, in which the message writes the instants.
         timezone: TimeZone,
     },
@@ -90,6 +95,59 @@ pub enum Error {
         /// The hold it would lift.
         hold: HoldName,
     },
+    /// R12.3: taking the late event in its place would make an event already
+    /// accepted fail; the card is unchanged.
+    #[error(
+        "late event conflict (R12.3): `{event}` at {} would make the accepted `{accepted_event}` at {} (window entry {accepted_index}{}) fail with {}: {error}",
+        in_zone(.at, .timezone),
+        in_zone(.accepted_at, .timezone),
+        show_id(accepted_id.as_deref()),
+        error.code()
+    )]
+    LateEventConflict {
+        /// The late event's instant.
+        at: Instant,
+        /// The late event's type.
+        event: EventKind,
+        /// The instant of the accepted event that would fail.
+        accepted_at: Instant,
+        /// Its type.
+        accepted_event: EventKind,
+        /// Its position among the events in the card's late window (0 = the
+        /// oldest), before the late event is put in.
+        accepted_index: usize,
+        /// Its `id`, if it has one.
+        accepted_id: Option<String>,
+        /// The error it would get.
+        error: Box<Error>,
+        /// The policy's time zone, in which the message writes the instants.
+        timezone: TimeZone,
+    },
+    /// R12.5: an accepted event already has this `id`, with other content.
+    #[error(
+        "event id conflict (R12.5): id {id:?} was accepted for `{accepted_event}` at {}; `{event}` at {} is other content",
+        in_zone(.accepted_at, .timezone),
+        in_zone(.at, .timezone)
+    )]
+    EventIdConflict {
+        /// The id.
+        id: String,
+        /// The refused event's instant.
+        at: Instant,
+        /// The refused event's type.
+        event: EventKind,
+        /// The instant of the accepted event with this id.
+        accepted_at: Instant,
+        /// Its type.
+        accepted_event: EventKind,
+        /// The policy's time zone, in which the message writes the instants.
+        timezone: TimeZone,
+    },
+}
+
+/// `, id "x"` for an event with an id, nothing otherwise.
+fn show_id(id: Option<&str>) -> String {
+    id.map(|id| format!(", id {id:?}")).unwrap_or_default()
 }
 
 /// An instant as RFC 3339 in `tz`, for the messages (thiserror passes fields
@@ -208,6 +266,12 @@ error_kinds! {
         "arrears outstanding (R3.2): the balance is below zero; pay first";
     /// [`Error::NothingToLift`].
     NothingToLift = 8, "nothing_to_lift", "nothing to lift: no such hold";
+    /// [`Error::LateEventConflict`].
+    LateEventConflict = 9, "late_event_conflict",
+        "late event conflict (R12.3): the late event would make an accepted event fail";
+    /// [`Error::EventIdConflict`].
+    EventIdConflict = 10, "event_id_conflict",
+        "event id conflict (R12.5): an accepted event has this id, with other content";
 }
 
 impl ErrorKind {
@@ -262,6 +326,8 @@ impl Error {
             Error::ManualSuspendNotAllowed { .. } => ErrorKind::ManualSuspendNotAllowed,
             Error::ArrearsOutstanding { .. } => ErrorKind::ArrearsOutstanding,
             Error::NothingToLift { .. } => ErrorKind::NothingToLift,
+            Error::LateEventConflict { .. } => ErrorKind::LateEventConflict,
+            Error::EventIdConflict { .. } => ErrorKind::EventIdConflict,
         }
     }
 
@@ -535,6 +601,7 @@ mod tests {
             Error::OutOfOrder {
                 at: t,
                 last: t,
+                earliest: t,
                 timezone: crate::TimeZone::CHINA,
             },
             Error::Terminal {
@@ -555,6 +622,27 @@ mod tests {
             Error::NothingToLift {
                 event: EventKind::ManualResume,
                 hold: HoldName::ManualOrArrears,
+            },
+            Error::LateEventConflict {
+                at: t,
+                event: EventKind::Cancel,
+                accepted_at: t,
+                accepted_event: EventKind::Payment,
+                accepted_index: 0,
+                accepted_id: Some("p1".to_owned()),
+                error: Box::new(Error::Terminal {
+                    status: Status::Cancelled,
+                    action: "payment",
+                }),
+                timezone: crate::TimeZone::CHINA,
+            },
+            Error::EventIdConflict {
+                id: "p1".to_owned(),
+                at: t,
+                event: EventKind::Payment,
+                accepted_at: t,
+                accepted_event: EventKind::Payment,
+                timezone: crate::TimeZone::CHINA,
             },
         ]
     }
@@ -658,7 +746,10 @@ mod tests {
             let e = card.apply(&policy, at(early), &pay).unwrap_err();
             assert_eq!(
                 e.to_string(),
-                format!("out of order: {early} is earlier than the card's last instant {first}")
+                format!(
+                    "out of order: {early} is earlier than the card's last instant {first}; \
+                     the earliest instant accepted is {first}"
+                )
             );
             let e = card.advance(&policy, at(early)).unwrap_err();
             assert!(e.to_string().contains(early), "{e}");

@@ -8,6 +8,7 @@ use crate::hold::{Hold, named_enum};
 use crate::ids::{Iccid, Imei, Region};
 use crate::plan::Plan;
 use crate::time::rfc3339;
+use crate::window::EventId;
 use crate::{Error, Instant};
 
 /// One event, as `{"type": ..., fields}`.
@@ -151,6 +152,8 @@ struct EventFields {
     #[serde(default, with = "rfc3339::option")]
     until: Option<Instant>,
     iccid: Option<Iccid>,
+    /// R12.5: read by [`Event::from_json_with_id`] only.
+    id: Option<EventId>,
 }
 
 named_enum!(
@@ -229,6 +232,7 @@ impl EventFields {
             hold,
             until,
             iccid,
+            id: _,
         } = self;
         let (event, allowed): (Event, &[&str]) = match kind {
             EventKind::Activate => (Event::Activate { imei }, &["imei"]),
@@ -314,9 +318,28 @@ impl EventFields {
 impl<'de> Deserialize<'de> for Event {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::Error as _;
-        EventFields::deserialize(d)?
-            .into_event()
-            .map_err(D::Error::custom)
+        let fields = EventFields::deserialize(d)?;
+        if fields.id.is_some() {
+            // Dropping it would let a re-delivered event count twice (R12.5).
+            return Err(D::Error::custom(
+                "invalid value at `id`: an event id is not read here; \
+                 use Event::from_json_with_id (or a scenario step, or the bindings' apply)",
+            ));
+        }
+        fields.into_event().map_err(D::Error::custom)
+    }
+}
+
+/// An event with its optional `id`, as [`Event::from_json_with_id`] reads it.
+struct WithId(Event, Option<EventId>);
+
+impl<'de> Deserialize<'de> for WithId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let mut fields = EventFields::deserialize(d)?;
+        let id = fields.id.take();
+        let event = fields.into_event().map_err(D::Error::custom)?;
+        Ok(WithId(event, id))
     }
 }
 
@@ -402,6 +425,27 @@ impl Event {
         let e: Event = parse_json("event", json)?;
         e.validate()?;
         Ok(e)
+    }
+
+    /// Parses and validates an event that may carry an `id` (R12.5): 1 to 128
+    /// printable ASCII characters. [`Event::from_json`] refuses an `id`.
+    ///
+    /// ```
+    /// use iotcard::Event;
+    /// let (e, id) = Event::from_json_with_id(r#"{"type": "payment", "amount": 500, "id": "pay-1"}"#)?;
+    /// assert_eq!(e, Event::Payment { amount: 500 });
+    /// assert_eq!(id.as_ref().map(|id| id.as_str()), Some("pay-1"));
+    /// assert!(Event::from_json(r#"{"type": "payment", "amount": 500, "id": "pay-1"}"#).is_err());
+    /// # Ok::<(), iotcard::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Event::from_json`]; an `id` that is empty, longer than 128 characters
+    /// or not printable ASCII is [`Error::InvalidInput`] naming `event.id`.
+    pub fn from_json_with_id(json: &str) -> Result<(Self, Option<EventId>), Error> {
+        let WithId(e, id) = parse_json("event", json)?;
+        e.validate()?;
+        Ok((e, id))
     }
 
     /// The event as JSON.

@@ -3,7 +3,7 @@
 //! Decides, for an IoT SIM card (物联网卡), whether it is active, why it is
 //! suspended (停机), what lifts each suspension, what fees accrue, and what happens
 //! next and when — the project's rule book (`docs/rules.md` in the repository,
-//! rules R1–R11) as pure functions.
+//! rules R1–R12) as pure functions.
 //!
 //! - A card carries a **set of holds**; its [`Status`] is derived from them.
 //! - Three operations, each a function of its inputs (no clock is read, no I/O):
@@ -80,6 +80,7 @@ mod status;
 mod step;
 mod strict;
 mod time;
+mod window;
 
 pub use assess::{Action, Actions, Assessment, Assessor, Prepared};
 pub use call_restriction::{CallCause, CallRestriction, call_restriction};
@@ -94,7 +95,7 @@ pub use lifecycle::{Advanced, Applied};
 pub use manual::{Condition, Unmet};
 pub use operator::{Grade, ISSUERS, Issuer, Operator};
 pub use plan::{Period, Plan};
-pub use policy::{MAX_POLICY_MONTHS, Policy, PolicySettings};
+pub use policy::{MAX_LATE_WINDOW_HOURS, MAX_POLICY_MONTHS, Policy, PolicySettings};
 pub use policy_book::{BookAssessor, PolicyBook};
 pub use reconcile::{Reconciliation, reconcile, reconcile_entry};
 pub use refund::Refund;
@@ -102,3 +103,4 @@ pub use remedy::{Remedy, Sentence};
 pub use report::{OperatorHold, OperatorView, Scope, Unmapped, decode_report};
 pub use status::{Status, Terminal};
 pub use time::{Instant, TimeZone, add_months, format_instant, parse_instant, whole_months};
+pub use window::{AppliedInPlace, EventId, MAX_EVENT_ID_LEN};

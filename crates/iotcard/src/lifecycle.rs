@@ -21,8 +21,16 @@ pub struct Applied {
     /// For `replace`: the new card (the old one is now `replaced`).
     pub replacement: Option<Card>,
     /// Everything that happened, in order: scheduled changes passed on the way,
-    /// then the event's own.
+    /// then the event's own. For a late event (R12.4): the changes that now
+    /// happen and did not before.
     pub changes: Vec<Change>,
+    /// For a late event (R12.4): the changes reported before that no longer
+    /// happen; empty otherwise. Reported changes plus `changes` minus
+    /// `withdrawn` is the story in time order.
+    pub withdrawn: Vec<Change>,
+    /// R12.5: the event was already accepted with this id and the same content;
+    /// nothing was applied and the card is unchanged.
+    pub duplicate: bool,
 }
 
 /// The result of [`Card::advance`].
@@ -42,6 +50,17 @@ pub struct Advanced {
 ///
 /// May leave the card half-changed on error: the caller restores it.
 pub(crate) fn apply<S: Sink>(
+    card: &mut Card,
+    p: &Policy,
+    at: Instant,
+    event: &Event,
+    out: &mut S,
+) -> Result<Option<Box<Card>>, Error> {
+    replay(card, p, at, event, out)
+}
+
+/// [`apply`], as the replays of R12 (`window.rs`) call it.
+pub(crate) fn replay<S: Sink>(
     card: &mut Card,
     p: &Policy,
     at: Instant,

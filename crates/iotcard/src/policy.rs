@@ -49,7 +49,14 @@ pub struct PolicySettings {
     pub dormancy_months: Option<u32>,
     /// R10.2: whole months without traffic before a refund may be requested (default 3).
     pub refund_unused_months: u32,
+    /// R12.1: how many hours before the card's clock an event may be dated and
+    /// still be taken at its own instant (0 to [`MAX_LATE_WINDOW_HOURS`]; default
+    /// 0, strict time order).
+    pub late_window_hours: u32,
 }
+
+/// The largest `late_window_hours` accepted (366 days).
+pub const MAX_LATE_WINDOW_HOURS: u32 = 8784;
 
 impl Default for PolicySettings {
     fn default() -> Self {
@@ -68,6 +75,7 @@ impl Default for PolicySettings {
                 .collect(),
             dormancy_months: None,
             refund_unused_months: 3,
+            late_window_hours: 0,
         }
     }
 }
@@ -169,7 +177,8 @@ impl Policy {
 
 impl PolicySettings {
     /// Checks the ranges: money settings ≥ 0, month counts ≤ [`MAX_POLICY_MONTHS`],
-    /// `dormancy_months` ≥ 1 when set.
+    /// `dormancy_months` ≥ 1 when set, `late_window_hours` ≤
+    /// [`MAX_LATE_WINDOW_HOURS`].
     ///
     /// # Errors
     /// [`Error::InvalidInput`] naming the first field out of range.
@@ -196,6 +205,13 @@ impl PolicySettings {
                     format!("must be at most {MAX_POLICY_MONTHS}"),
                 ));
             }
+        }
+        if self.late_window_hours > MAX_LATE_WINDOW_HOURS {
+            return Err(Error::invalid(
+                "policy.late_window_hours",
+                self.late_window_hours,
+                format!("must be at most {MAX_LATE_WINDOW_HOURS} (366 days)"),
+            ));
         }
         if self.dormancy_months == Some(0) {
             return Err(Error::invalid(

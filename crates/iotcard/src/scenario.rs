@@ -228,15 +228,33 @@ pub fn play(s: &Scenario) -> Report {
         }
     };
     let mut changes = Vec::new();
+    let mut withdrawn = Vec::new();
     for (i, st) in s.steps.iter().enumerate() {
         if let Some(ev) = &st.event {
             let before = card.clone();
-            let result = Event::from_json(&ev.to_string())
-                .and_then(|e| card.apply_in_place(&s.policy, st.at, &e, &mut changes));
+            let result = Event::from_json_with_id(&ev.to_string()).and_then(|(e, id)| {
+                card.apply_identified_in_place(
+                    &s.policy,
+                    st.at,
+                    &e,
+                    id.as_ref(),
+                    &mut changes,
+                    &mut withdrawn,
+                )
+            });
             changes.clear();
+            withdrawn.clear();
             match (result, &st.expect_error) {
-                (Ok(replacement), None) => {
-                    if let Some(new) = replacement {
+                (Ok(done), None) => {
+                    if done.duplicate && card != before {
+                        fail(
+                            i,
+                            "card",
+                            "unchanged by a duplicate".into(),
+                            "changed".into(),
+                        );
+                    }
+                    if let Some(new) = done.replacement {
                         card = new;
                     }
                 }

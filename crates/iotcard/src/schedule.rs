@@ -104,6 +104,7 @@ pub(crate) fn advance<S: Sink>(
         return Err(Error::OutOfOrder {
             at: to,
             last,
+            earliest: last,
             timezone: p.timezone,
         });
     }

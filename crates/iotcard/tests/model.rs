@@ -1,6 +1,8 @@
 //! Model-based test: random stories (every event type, at increasing instants,
 //! with now and then one out of order, plus `advance` and a JSON store/load)
-//! under random policies, run on the real core and on a deliberately naive
+//! under random policies — in late-arrival mode (`late_window_hours` 1 to 240 in
+//! most stories, R12) events dated up to 50 hours before the clock, which the
+//! model takes by replaying every accepted event in time order from the start — run on the real core and on a deliberately naive
 //! reference model written here from docs/rules.md; after every transition the two
 //! must agree on the outcome (accepted, or refused with the same code), holds,
 //! status, balance, clock, usage and overage, keep-number fees, end of
@@ -631,6 +633,12 @@ struct Model {
     new: NewCard,
     card: RefCard,
     last: Option<Resolved>,
+    /// Late-arrival mode (policy `late_window_hours` > 0, R12): the card the
+    /// story's current card started as (the new card, or a replacement as made),
+    /// and every event it accepted since, in time order (same instant: arrival
+    /// order). A late event is taken by replaying them all from `base`.
+    base: RefCard,
+    log: Vec<(Instant, Event)>,
 }
 
 impl Model {
@@ -654,6 +662,40 @@ impl Model {
     }
 }
 
+impl Model {
+    /// R12, naively: a late event is accepted when the card is not terminal and
+    /// it is at most `late_window_hours` before the clock (and not before the
+    /// card's story began); the card is then every accepted event replayed in
+    /// time order from the start with the late one in its place, advanced to the
+    /// clock. The late event's own refusal is its code; an accepted event that
+    /// now fails makes it `late_event_conflict`.
+    fn take_late(&self, at: Instant, event: Event) -> Result<(RefCard, Option<RefCard>), Code> {
+        let p = &self.policy;
+        if self.card.terminal.is_some() {
+            return Err("terminal");
+        }
+        let clock = self.card.clock.expect("a late event needs a clock");
+        let start = plus(clock, -i64::from(p.late_window_hours) * 3600);
+        if at < start || self.base.clock.is_some_and(|b| at < b) {
+            return Err("out_of_order");
+        }
+        let i = self.log.partition_point(|(t, _)| *t <= at);
+        let mut card = self.base.clone();
+        for (t, e) in &self.log[..i] {
+            card.apply(p, *t, e)
+                .expect("accepted before, accepted again");
+        }
+        let replacement = card.apply(p, at, &event)?;
+        for (t, e) in &self.log[i..] {
+            if card.apply(p, *t, e).is_err() {
+                return Err("late_event_conflict");
+            }
+        }
+        card.advance(p, clock).expect("advance to the clock");
+        Ok((card, replacement))
+    }
+}
+
 /// Gaps between transitions: none, seconds, whole days (landing on local
 /// midnights) or up to three months; shorter than `common::gap` so that cards live
 /// long enough for holds to pile up.
@@ -673,6 +715,8 @@ fn when() -> impl Strategy<Value = When> {
         6 => short_gap().prop_map(When::After),
         3 => (-1i64..=1).prop_map(When::AroundNext),
         1 => (1i64..40 * 86_400).prop_map(When::Before),
+        // Inside a late window of up to 48 hours, or just past it (R12).
+        2 => (1i64..50 * 3600).prop_map(When::Before),
     ]
 }
 
@@ -810,13 +854,20 @@ impl ReferenceStateMachine for Reference {
     type Transition = Transition;
 
     fn init_state() -> BoxedStrategy<Model> {
-        (policy(), common::new_card(), origin())
-            .prop_map(|(policy, mut new, origin)| {
+        let window =
+            prop_oneof![3 => Just(0u32), 1 => Just(1u32), 2 => Just(48u32), 1 => 1u32..=240];
+        (policy(), common::new_card(), origin(), window)
+            .prop_map(|(policy, mut new, origin, window)| {
+                let mut settings = iotcard::PolicySettings::from(policy);
+                settings.late_window_hours = window;
+                let policy = Policy::new(settings).expect("a valid policy");
                 let shift = origin.unix_seconds() - base().unix_seconds();
                 new.plan.start = common::plus(new.plan.start, shift);
                 new.plan.end = common::plus(new.plan.end, shift);
                 Model {
                     card: RefCard::new(&new),
+                    base: RefCard::new(&new),
+                    log: Vec::new(),
                     policy,
                     origin,
                     new,
@@ -854,15 +905,27 @@ impl ReferenceStateMachine for Reference {
             Transition::Apply(when, spec) => {
                 let at = model.resolve(when);
                 let event = spec.at(at);
-                let mut card = model.card.clone();
-                let expect = match card.apply(&policy, at, &event) {
-                    Ok(Some(new)) => {
+                let late = policy.late_window_hours > 0 && model.card.clock.is_some_and(|c| at < c);
+                let result = if late {
+                    model.take_late(at, event)
+                } else {
+                    let mut card = model.card.clone();
+                    card.apply(&policy, at, &event).map(|r| (card, r))
+                };
+                let expect = match result {
+                    Ok((card, Some(new))) => {
                         let id = new.iccid;
+                        drop(card);
+                        model.base = new.clone();
+                        model.log.clear();
                         model.card = new;
                         Ok(Some(id))
                     }
-                    Ok(None) => {
+                    Ok((card, None)) => {
                         model.card = card;
+                        // Same instant: arrival order (after those already there).
+                        let i = model.log.partition_point(|(t, _)| *t <= at);
+                        model.log.insert(i, (at, event));
                         Ok(None)
                     }
                     Err(code) => Err(code),

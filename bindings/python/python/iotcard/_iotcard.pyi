@@ -63,6 +63,8 @@ __all__ = [
     "ManualSuspendNotAllowed",
     "ArrearsOutstanding",
     "NothingToLift",
+    "LateEventConflict",
+    "EventIdConflict",
 ]
 
 __version__: str
@@ -222,6 +224,7 @@ class InvalidInput(IotCardError, ValueError):
 class OutOfOrder(IotCardError):
     at: datetime
     last: datetime
+    earliest: datetime
 
 class Terminal(IotCardError):
     status: Status
@@ -242,6 +245,22 @@ class ArrearsOutstanding(IotCardError):
 class NothingToLift(IotCardError):
     event: str
     holds: frozenset[Hold]
+
+class LateEventConflict(IotCardError):
+    at: datetime
+    event: str
+    accepted_at: datetime
+    accepted_event: str
+    accepted_index: int
+    accepted_id: str | None
+    accepted_code: str
+
+class EventIdConflict(IotCardError):
+    id: str
+    at: datetime
+    event: str
+    accepted_at: datetime
+    accepted_event: str
 
 # Values.
 
@@ -278,6 +297,8 @@ class Policy:
     def dormancy_months(self) -> int | None: ...
     @property
     def refund_unused_months(self) -> int: ...
+    @property
+    def late_window_hours(self) -> int: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -395,7 +416,13 @@ class Card:
     def to_dict(self) -> dict[str, Any]:
         """The stored state (``json.loads(card.to_json())``), not the attributes."""
     def apply(
-        self, policy: Policy, at: datetime, event: Event | Mapping[str, Any] | str, /
+        self,
+        policy: Policy,
+        at: datetime,
+        event: Event | Mapping[str, Any] | str,
+        /,
+        *,
+        id: str | None = None,
     ) -> Applied: ...
     def advance(self, policy: Policy, to: datetime, /) -> Advanced: ...
     def assess(self, policy: Policy, at: datetime, /) -> Assessment: ...
@@ -435,6 +462,10 @@ class Applied:
     def replacement(self) -> Card | None: ...
     @property
     def changes(self) -> tuple[Change, ...]: ...
+    @property
+    def withdrawn(self) -> tuple[Change, ...]: ...
+    @property
+    def duplicate(self) -> bool: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 

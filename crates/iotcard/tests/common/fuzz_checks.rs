@@ -656,6 +656,8 @@ impl PolicyIn {
                 .map(|m| months(m).max(u32::from(!self.raw))),
             refund_unused_months: months(self.refund_unused_months),
             restricted_regions: restricted,
+            // Strict time order: the corpus's stories are in time order.
+            late_window_hours: 0,
         }
     }
 }
