@@ -369,6 +369,7 @@ mod fast {
         }
     }
 
+    /// The value of the two ASCII digits at `i` (`None` unless both are digits).
     #[inline]
     fn two(b: &[u8], i: usize) -> Option<u32> {
         let (h, l) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
@@ -379,22 +380,30 @@ mod fast {
     /// `None` leaves it to chrono.
     pub(super) fn parse(s: &str) -> Option<Instant> {
         let b = s.as_bytes();
-        if b.len() < 20
-            || b[4] != b'-'
-            || b[7] != b'-'
-            || b[10] != b'T'
-            || b[13] != b':'
-            || b[16] != b':'
+        let head: &[u8; 20] = b.get(..20)?.try_into().ok()?;
+        if head[4] != b'-'
+            || head[7] != b'-'
+            || head[10] != b'T'
+            || head[13] != b':'
+            || head[16] != b':'
         {
             return None;
         }
-        let year = two(b, 0)? * 100 + two(b, 2)?;
-        let (month, day) = (two(b, 5)?, two(b, 8)?);
-        let (hour, minute, second) = (two(b, 11)?, two(b, 14)?, two(b, 17)?);
-        let year = i64::from(year);
+        // Every digit position at once, then the values.
+        let digit = |i: usize| head[i].wrapping_sub(b'0');
+        let bad = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+            .iter()
+            .fold(0u8, |acc, &i| acc | u8::from(digit(i) > 9));
+        if bad != 0 {
+            return None;
+        }
+        let num = |i: usize| u32::from(digit(i)) * 10 + u32::from(digit(i + 1));
+        let year = i64::from(num(0) * 100 + num(2));
+        let (month, day) = (num(5), num(8));
+        let (hour, minute, second) = (num(11), num(14), num(17));
         if !(1..=12).contains(&month)
             || day == 0
-            || day > days_in_month(year, month)
+            || (day > 28 && day > days_in_month(year, month))
             || hour > 23
             || minute > 59
             || second > 59
