@@ -506,6 +506,9 @@ const CHUNK_LINES: usize = 256;
 /// Bytes per unit of work, at most (a chunk closes at the line that passes it).
 const CHUNK_BYTES: usize = 4 << 20;
 
+/// The room for one output row a chunk's rows buffer starts with.
+const ROW_BYTES_HINT: usize = 2048;
+
 /// The room a chunk's buffer starts with: a chunk of stored states, so that it
 /// seldom grows.
 const CHUNK_BYTES_HINT: usize = 256 << 10;
@@ -710,7 +713,9 @@ fn work(
         let Ok(chunk) = chunk else { return };
         let mut done = Done {
             seq: chunk.seq,
-            rows: Vec::with_capacity(chunk.lines.len() * 1024),
+            // A stored card's row is 1 KiB, one with holds up to 2 KiB: room
+            // for them all, so that the buffer does not grow (and copy) midway.
+            rows: Vec::with_capacity(chunk.lines.len() * ROW_BYTES_HINT),
             states: Vec::new(),
             rejects: Vec::new(),
             errors: String::new(),
