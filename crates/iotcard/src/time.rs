@@ -378,9 +378,9 @@ mod fast {
 
     /// The instant `s` names, when it has the common shape and valid fields;
     /// `None` leaves it to chrono.
-    pub(super) fn parse(s: &str) -> Option<Instant> {
-        let b = s.as_bytes();
-        let head: &[u8; 20] = b.get(..20)?.try_into().ok()?;
+    pub(super) fn parse(text: &str) -> Option<Instant> {
+        let bytes = text.as_bytes();
+        let head: &[u8; 20] = bytes.get(..20)?.try_into().ok()?;
         if head[4] != b'-'
             || head[7] != b'-'
             || head[10] != b'T'
@@ -390,14 +390,14 @@ mod fast {
             return None;
         }
         // Every digit position at once, then the values.
-        let digit = |i: usize| head[i].wrapping_sub(b'0');
+        let digit = |at: usize| head[at].wrapping_sub(b'0');
         let bad = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
             .iter()
-            .fold(0u8, |acc, &i| acc | u8::from(digit(i) > 9));
+            .fold(0u8, |acc, &at| acc | u8::from(digit(at) > 9));
         if bad != 0 {
             return None;
         }
-        let num = |i: usize| u32::from(digit(i)) * 10 + u32::from(digit(i + 1));
+        let num = |at: usize| u32::from(digit(at)) * 10 + u32::from(digit(at + 1));
         let year = i64::from(num(0) * 100 + num(2));
         let (month, day) = (num(5), num(8));
         let (hour, minute, second) = (num(11), num(14), num(17));
@@ -410,28 +410,28 @@ mod fast {
         {
             return None;
         }
-        let mut i = 19;
+        let mut pos = 19;
         let mut nanos = 0u32;
-        if b[i] == b'.' {
-            i += 1;
-            let start = i;
-            while i < b.len() && b[i].is_ascii_digit() {
-                if i - start == 9 {
+        if bytes[pos] == b'.' {
+            pos += 1;
+            let start = pos;
+            while pos < bytes.len() && bytes[pos].is_ascii_digit() {
+                if pos - start == 9 {
                     return None;
                 }
-                nanos = nanos * 10 + u32::from(b[i] - b'0');
-                i += 1;
+                nanos = nanos * 10 + u32::from(bytes[pos] - b'0');
+                pos += 1;
             }
-            let digits = i - start;
+            let digits = pos - start;
             if digits == 0 {
                 return None;
             }
             nanos *= 10u32.pow(9 - digits as u32);
         }
-        let offset = match &b[i..] {
+        let offset = match &bytes[pos..] {
             [b'Z'] => 0,
             [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
-                let (h, m) = (two(b, i + 1)?, two(b, i + 4)?);
+                let (h, m) = (two(bytes, pos + 1)?, two(bytes, pos + 4)?);
                 if h > 23 || m > 59 || (*sign == b'-' && h == 0 && m == 0) {
                     return None;
                 }
@@ -486,9 +486,9 @@ mod fast {
         let mut n = 19;
         let digits = if nanos == 0 {
             0
-        } else if nanos % 1_000_000 == 0 {
+        } else if nanos.is_multiple_of(1_000_000) {
             3
-        } else if nanos % 1000 == 0 {
+        } else if nanos.is_multiple_of(1000) {
             6
         } else {
             9
