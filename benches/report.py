@@ -143,6 +143,7 @@ def main() -> None:
         shapes = {
             "stored": "stored states + a week's events",
             "log": "whole logs since opening",
+            "reconcile-stored": "`iotcard reconcile`: stored states + a week's events, a OneLink report line a card",
         }
         lines += [
             "",
@@ -156,8 +157,8 @@ def main() -> None:
             "| fleet | cards | lines | events | seconds | cards/s | peak RSS | file |",
             "|---|---|---|---|---|---|---|---|",
         ]
-        for key, r in sorted(cmd.items(), key=lambda kv: (kv[0].split("-")[0] != "stored", int(kv[0].split("-")[1]))):
-            kind, n = key.split("-")
+        for key, r in sorted(cmd.items(), key=lambda kv: (kv[0].rsplit("-", 1)[0] != "stored", int(kv[0].rsplit("-", 1)[1]))):
+            kind, n = key.rsplit("-", 1)
             lines.append(
                 f"| {shapes[kind]} | {int(n):,} | {r['lines']:,} | {r['events']:,} | {r['seconds']:.2f} | {r['cards_per_s']:,.0f} "
                 f"| {r['peak_rss_kib'] / 1024:.1f} MiB | {r['bytes'] / 2**20:,.0f} MiB |"

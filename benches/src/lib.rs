@@ -209,6 +209,7 @@ pub fn entry(policy: &Policy, n: u64, seed: u64, at: Instant) -> Option<FleetEnt
             quota_bytes: quota,
             monthly_fee: rng.range(5, 31) as i64 * 100,
         },
+        operator: None,
     };
     let mut b = Builder {
         policy,

@@ -481,6 +481,15 @@ typedef struct iotcard_event iotcard_event;
 typedef struct iotcard_policy iotcard_policy;
 
 /**
+ * A policy book: a default policy and one per operator (`docs/operators.md`
+ * "Policy book").
+ *
+ * Created by `iotcard_policy_book_from_json`, freed by
+ * `iotcard_policy_book_free`. Read-only once created: share it between threads.
+ */
+typedef struct iotcard_policy_book iotcard_policy_book;
+
+/**
  * A card assessed at an instant: everything a billing system asks, as plain
  * values. Instants are Unix milliseconds; sets are bit sets of the
  * `IOTCARD_HOLD_*`, `IOTCARD_SERVICE_*`, `IOTCARD_ACTION_*`,
@@ -1231,6 +1240,99 @@ const char *iotcard_call_cause_name(uint32_t cause);
  * None: any value may be passed. The returned string is static; do not free it.
  */
 const char *iotcard_condition_name(uint32_t condition);
+
+/**
+ * Creates a policy book from JSON (`{"default": {...}, "operators":
+ * {"china_mobile": {...}}}`), validated as a whole.
+ *
+ * On success `*out` is a new book, to free with `iotcard_policy_book_free`.
+ *
+ * # Errors
+ * `IOTCARD_RESULT_INVALID_INPUT` naming the policy and field
+ * (`policy_book.operators.china_mobile.retention_months`);
+ * `IOTCARD_RESULT_NULL_ARGUMENT`; `IOTCARD_RESULT_INVALID_UTF8`.
+ *
+ * # Safety
+ * `json` must be valid for reads of `json_len` bytes; `out` valid for a write.
+ */
+iotcard_result iotcard_policy_book_from_json(const char *json,
+                                             size_t json_len,
+                                             struct iotcard_policy_book **out);
+
+/**
+ * Frees a policy book. NULL is ignored. Not idempotent.
+ *
+ * # Safety
+ * `book` must be NULL or a book from `iotcard_policy_book_from_json`, not yet
+ * freed and not in use; it must not be used afterwards.
+ */
+void iotcard_policy_book_free(struct iotcard_policy_book *book);
+
+/**
+ * Replays one fleet line (`docs/json.md` "Fleet line") to `at_ms` under its
+ * card's operator's policy from `book`, and assesses the card at the end (after
+ * a `replace`, the new card): the assessment JSON, as
+ * `iotcard_card_assess_json` writes it.
+ *
+ * On success `*out` is a NUL-terminated string, to free with
+ * `iotcard_string_free`.
+ *
+ * # Errors
+ * `IOTCARD_RESULT_INVALID_INPUT` naming the field (a bad line; `card.operator`
+ * when the card's operator has no policy and the book no default); the code of
+ * the first event the card refuses; `IOTCARD_RESULT_NULL_ARGUMENT`;
+ * `IOTCARD_RESULT_INVALID_UTF8`.
+ *
+ * # Safety
+ * `book` a live book; `line` valid for reads of `line_len` bytes; `out` valid
+ * for a write.
+ */
+iotcard_result iotcard_fleet_line_assess_json(const struct iotcard_policy_book *book,
+                                              const char *line,
+                                              size_t line_len,
+                                              int64_t at_ms,
+                                              char **out);
+
+/**
+ * Decodes one operator report line (`docs/operators.md` "Operator report
+ * line") into the operator view JSON: status, holds with scope, unmapped codes.
+ *
+ * On success `*out` is a NUL-terminated string, to free with
+ * `iotcard_string_free`.
+ *
+ * # Errors
+ * `IOTCARD_RESULT_INVALID_INPUT` naming the field (`report.stopReason` not 12
+ * digits, …); `IOTCARD_RESULT_NULL_ARGUMENT`; `IOTCARD_RESULT_INVALID_UTF8`.
+ *
+ * # Safety
+ * `report` valid for reads of `report_len` bytes; `out` valid for a write.
+ */
+iotcard_result iotcard_report_decode_json(const char *report, size_t report_len, char **out);
+
+/**
+ * Reconciles `card` with its operator's report: the card assessed under
+ * `policy` at the report's instant, beside the decoded report, every
+ * disagreement classified with the action for the billing team
+ * (`docs/operators.md` "Reconciliation"), as JSON.
+ *
+ * On success `*out` is a NUL-terminated string, to free with
+ * `iotcard_string_free`.
+ *
+ * # Errors
+ * `IOTCARD_RESULT_INVALID_INPUT` naming the field (a bad report;
+ * `report.iccid` of another card); `IOTCARD_RESULT_OUT_OF_ORDER` (the report is
+ * earlier than the card's last instant); `IOTCARD_RESULT_NULL_ARGUMENT`;
+ * `IOTCARD_RESULT_INVALID_UTF8`.
+ *
+ * # Safety
+ * `card` a live card; `policy` a live policy; `report` valid for reads of
+ * `report_len` bytes; `out` valid for a write.
+ */
+iotcard_result iotcard_card_reconcile_json(const struct iotcard_card *card,
+                                           const struct iotcard_policy *policy,
+                                           const char *report,
+                                           size_t report_len,
+                                           char **out);
 
 #ifdef __cplusplus
 }  // extern "C"

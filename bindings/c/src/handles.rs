@@ -59,7 +59,7 @@ fn new_card_handle(card: Card) -> *mut iotcard_card {
 ///
 /// # Safety
 /// `json` valid for reads of `json_len` bytes; `out` valid for a write.
-unsafe fn handle_from_json<T>(
+pub(crate) unsafe fn handle_from_json<T>(
     json: *const c_char,
     json_len: usize,
     out: *mut *mut T,
@@ -80,7 +80,7 @@ unsafe fn handle_from_json<T>(
 ///
 /// # Safety
 /// `handle` NULL or from `Box::into_raw`, not yet freed, not in use elsewhere.
-unsafe fn free_handle<T>(handle: *mut T) {
+pub(crate) unsafe fn free_handle<T>(handle: *mut T) {
     guard_value((), || {
         if !handle.is_null() {
             // SAFETY: the caller's contract: it came from `Box::into_raw`.

@@ -54,10 +54,13 @@ mod result;
 
 mod consts;
 
+mod operator;
+
 pub use assessment::*;
 pub use consts::*;
 pub use ffi::iotcard_string_free;
 pub use handles::*;
+pub use operator::*;
 pub use result::{
     iotcard_last_error_message, iotcard_result, iotcard_result_message, iotcard_result_name,
 };

@@ -1143,6 +1143,73 @@ static void test_last_error_message(void) {
     CHECK(empty);
 }
 
+/* ---- operators: policy book, reports, reconciliation ------------------------ */
+
+static void test_operators(void) {
+    iotcard_policy *p = policy_of("{}");
+    iotcard_card *c = active_card(p);
+    iotcard_policy_book *book = (iotcard_policy_book *)SENTINEL_PTR;
+    char *json = NULL;
+    static const char REPORT[] =
+        "{\"iccid\": \"89860012345678901238\", \"at\": \"2026-02-01T00:00:00+08:00\","
+        " \"operator\": \"china_mobile\", \"cardStatus\": \"4\", \"stopReason\": \"000020000000\"}";
+    static const char LINE[] =
+        "{\"card\": {\"iccid\": \"89860012345678901238\", \"msisdn\": \"1440012345678\","
+        " \"plan\": {\"start\": \"2026-01-01T00:00:00+08:00\", \"end\": \"2027-01-01T00:00:00+08:00\","
+        " \"period\": \"month\", \"quota_bytes\": 1, \"monthly_fee\": 0}}, \"events\": []}";
+
+    /* A report decodes into the operator view (codes.md §1.3 position 5: arrears). */
+    CHECK_RESULT(iotcard_report_decode_json(S(REPORT), &json), IOTCARD_RESULT_OK);
+    if (json != NULL) {
+        CHECK(strstr(json, "\"hold\":\"arrears\"") != NULL);
+        iotcard_string_free(json);
+        json = NULL;
+    }
+    CHECK_RESULT(iotcard_report_decode_json(S("{\"iccid\": \"89860012345678901238\", \"at\":"
+                                              " \"2026-02-01T00:00:00+08:00\", \"operator\":"
+                                              " \"china_mobile\", \"cardStatus\": \"4\","
+                                              " \"stopReason\": \"0002\"}"),
+                                            &json),
+                 IOTCARD_RESULT_INVALID_INPUT);
+    CHECK_LAST_ERROR_HAS("report.stopReason");
+
+    /* The operator stops a card the library thinks active. */
+    CHECK_RESULT(iotcard_card_reconcile_json(c, p, S(REPORT), &json), IOTCARD_RESULT_OK);
+    if (json != NULL) {
+        CHECK(strstr(json, "\"kind\":\"operator_stops\"") != NULL);
+        CHECK(strstr(json, "\"event\":\"charge\"") != NULL);
+        iotcard_string_free(json);
+        json = NULL;
+    }
+    CHECK_RESULT(iotcard_card_reconcile_json(c, NULL, S(REPORT), &json),
+                 IOTCARD_RESULT_NULL_ARGUMENT);
+
+    /* A fleet line under its operator's policy; no policy for it is an error. */
+    CHECK_RESULT(iotcard_policy_book_from_json(
+                     S("{\"operators\": {\"china_mobile\": {\"retention_months\": 5000}}}"), &book),
+                 IOTCARD_RESULT_INVALID_INPUT);
+    CHECK_LAST_ERROR_HAS("policy_book.operators.china_mobile.retention_months");
+    CHECK(book == (iotcard_policy_book *)SENTINEL_PTR);
+    CHECK_RESULT(iotcard_policy_book_from_json(S("{\"operators\": {\"china_telecom\": {}}}"), &book),
+                 IOTCARD_RESULT_OK);
+    CHECK_RESULT(iotcard_fleet_line_assess_json(book, S(LINE), at("2026-02-01T00:00:00+08:00"), &json),
+                 IOTCARD_RESULT_INVALID_INPUT);
+    CHECK_LAST_ERROR_HAS("card.operator");
+    iotcard_policy_book_free(book);
+    book = NULL;
+    CHECK_RESULT(iotcard_policy_book_from_json(S("{\"operators\": {\"china_mobile\": {}}}"), &book),
+                 IOTCARD_RESULT_OK);
+    CHECK_RESULT(iotcard_fleet_line_assess_json(book, S(LINE), at("2026-02-01T00:00:00+08:00"), &json),
+                 IOTCARD_RESULT_OK);
+    if (json != NULL) {
+        CHECK(strstr(json, "\"status\":\"inventory\"") != NULL);
+        iotcard_string_free(json);
+    }
+    iotcard_policy_book_free(book);
+    iotcard_card_free(c);
+    iotcard_policy_free(p);
+}
+
 /* ---- the panic boundary ---------------------------------------------------- */
 
 static void test_panic_becomes_a_result(void) {
@@ -1179,6 +1246,7 @@ int main(void) {
     RUN(test_instant_range);
     RUN(test_card_clock_and_status);
     RUN(test_last_error_message);
+    RUN(test_operators);
     RUN(test_panic_becomes_a_result);
     return h_finish();
 }

@@ -19,7 +19,7 @@ use crate::value::json_hash;
 #[pyclass(frozen, eq, module = "iotcard._iotcard", name = "FleetEntry")]
 #[derive(Clone, PartialEq)]
 pub(crate) struct PyFleetEntry {
-    inner: FleetEntry,
+    pub(crate) inner: FleetEntry,
 }
 
 #[pymethods]
@@ -157,9 +157,9 @@ impl PyRefused {
 #[pyclass(frozen, eq, module = "iotcard._iotcard", name = "Replayed")]
 #[derive(PartialEq)]
 pub(crate) struct PyReplayed {
-    entry: FleetEntry,
-    at: Instant,
-    replayed: Replayed,
+    pub(crate) entry: FleetEntry,
+    pub(crate) at: Instant,
+    pub(crate) replayed: Replayed,
 }
 
 #[pymethods]

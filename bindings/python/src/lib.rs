@@ -12,6 +12,7 @@
 //! - `value`: what the value classes share (plain-data classes, hashing);
 //! - `policy`, `card`, `event`, `assessment`: the value classes;
 //! - `fleet`: `FleetEntry`, the core's replay of a fleet line;
+//! - `operator`: `PolicyBook`, `decode_report`, `reconcile` (docs/operators.md);
 //! - `batch`: `assess_many`, detached from the interpreter, into buffer columns.
 
 mod assessment;
@@ -22,6 +23,7 @@ mod enums;
 mod errors;
 mod event;
 mod fleet;
+mod operator;
 mod policy;
 mod value;
 
@@ -45,6 +47,8 @@ mod _iotcard {
     use crate::event::PyEvent;
     #[pymodule_export]
     use crate::fleet::{PyFleetEntry, PyRefused, PyReplayed};
+    #[pymodule_export]
+    use crate::operator::{PyPolicyBook, decode_report, reconcile};
     #[pymodule_export]
     use crate::policy::PyPolicy;
 

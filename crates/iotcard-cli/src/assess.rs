@@ -19,7 +19,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use iotcard::fleet::FleetEntry;
 use iotcard::{
-    Assessment, Assessor, Card, Event, Hold, Instant, MAX_LOG_JSON_BYTES, Policy, Status,
+    Assessment, BookAssessor, Card, Event, Hold, Instant, MAX_LOG_JSON_BYTES, PolicyBook, Status,
     format_instant, parse_instant,
 };
 
@@ -242,7 +242,7 @@ fn row(
     }
 }
 
-fn open(path: &Path) -> io::Result<(Box<dyn Read>, Option<u64>)> {
+pub(crate) fn open(path: &Path) -> io::Result<(Box<dyn Read>, Option<u64>)> {
     if path == Path::new("-") {
         Ok((Box::new(io::stdin().lock()), None))
     } else {
@@ -331,6 +331,7 @@ pub(crate) struct Args<'a> {
     pub(crate) fleet: &'a Path,
     pub(crate) at: &'a str,
     pub(crate) policy: Option<&'a Path>,
+    pub(crate) policy_book: Option<&'a Path>,
     pub(crate) format: Format,
     pub(crate) save_states: Option<&'a Path>,
     pub(crate) rejects: Option<&'a Path>,
@@ -434,7 +435,7 @@ pub(crate) fn run(args: &Args<'_>) -> ExitCode {
         Ok(t) => t,
         Err(e) => return bad(&e.to_string()),
     };
-    let policy = match crate::load_policy(args.policy) {
+    let policy = match crate::load_book(args.policy, args.policy_book) {
         Ok(p) => p,
         Err(e) => return bad(&e),
     };
@@ -459,7 +460,7 @@ pub(crate) fn run(args: &Args<'_>) -> ExitCode {
         format: args.format,
         save_states: files[0].is_some(),
         rejects: files[1].is_some(),
-        zone: policy.timezone,
+        zone: policy.zone(),
     };
     let [states, rejects] = &mut files;
     let streamed = assess_stream(
@@ -516,8 +517,8 @@ const CHUNK_BYTES_HINT: usize = 256 << 10;
 /// A line that could not be read: why, and its bytes (without the newline)
 /// unless it was too long to keep.
 #[derive(Debug, PartialEq, Eq)]
-struct Unread {
-    why: String,
+pub(crate) struct Unread {
+    pub(crate) why: String,
     raw: Option<Vec<u8>>,
 }
 
@@ -593,16 +594,18 @@ fn skip_line(
 fn assess_line(
     raw: &str,
     line_no: u64,
-    assessor: &Assessor<'_>,
+    assessors: &BookAssessor<'_>,
     outputs: Outputs,
     done: &mut Done,
 ) -> io::Result<()> {
     use std::fmt::Write as _;
-    let policy = assessor.policy();
-    let at = assessor.at();
+    let at = assessors.at();
     let raw = unterminated(raw);
-    let entry = match FleetEntry::from_json(raw.trim()) {
-        Ok(e) => e,
+    // The line, and its card's operator's policy (none: an error for this card).
+    let parsed = FleetEntry::from_json(raw.trim())
+        .and_then(|e| Ok((assessors.for_operator(e.operator())?, e)));
+    let (assessor, entry) = match parsed {
+        Ok(x) => x,
         Err(e) => {
             let message = e.to_string();
             return skip_line(
@@ -615,7 +618,7 @@ fn assess_line(
             );
         }
     };
-    let replayed = match entry.replay(policy, at) {
+    let replayed = match entry.replay(assessor.policy(), at) {
         Ok(r) => r,
         Err((_, e)) => {
             let message = format!("{}: {e}", e.code());
@@ -702,7 +705,7 @@ fn assess_line(
 fn work(
     work_rx: &Mutex<mpsc::Receiver<Chunk>>,
     done_tx: &mpsc::SyncSender<io::Result<Done>>,
-    assessor: &Assessor<'_>,
+    assessor: &BookAssessor<'_>,
     outputs: Outputs,
 ) {
     loop {
@@ -761,7 +764,7 @@ fn read_chunks(reader: &mut impl BufRead, work_tx: &mpsc::SyncSender<Chunk>) -> 
         let mut buf = Vec::with_capacity(CHUNK_BYTES_HINT);
         while lines.len() < CHUNK_LINES && buf.len() < CHUNK_BYTES {
             let start = buf.len();
-            match read_line_bounded(reader, MAX_LOG_JSON_BYTES, &mut buf)? {
+            match read_line_into(reader, MAX_LOG_JSON_BYTES, &mut buf)? {
                 None => break,
                 Some(Ok(())) => lines.push(Ok(start..buf.len())),
                 Some(Err(unread)) => lines.push(Err(unread)),
@@ -818,10 +821,26 @@ fn chunk_text(buf: Vec<u8>, lines: &mut [Result<std::ops::Range<usize>, Unread>]
     text
 }
 
+/// Reads one line of at most `limit` bytes on its own: [`read_line_into`] and
+/// [`chunk_text`] for one line (what `iotcard reconcile` reads its reports with).
+/// A line that is not UTF-8 comes back with its bytes. `None` at the end.
+pub(crate) fn read_line_bounded(
+    reader: &mut impl BufRead,
+    limit: usize,
+) -> io::Result<Option<Result<String, Unread>>> {
+    let mut buf = Vec::new();
+    Ok(read_line_into(reader, limit, &mut buf)?.map(|line| {
+        let mut lines = [line.map(|()| 0..buf.len())];
+        let text = chunk_text(buf, &mut lines);
+        let [line] = lines;
+        line.map(|_| text)
+    }))
+}
+
 /// Reads one line of at most `limit` bytes, appending it to `buf`. A longer line
 /// is skipped to its end without being kept (memory stays bounded whatever the
 /// input; `buf` is left as it was). `None` at the end.
-fn read_line_bounded(
+fn read_line_into(
     reader: &mut impl BufRead,
     limit: usize,
     buf: &mut Vec<u8>,
@@ -896,7 +915,7 @@ fn progress_message(cards: u64, elapsed: Duration) -> String {
 #[allow(clippy::too_many_arguments)]
 fn assess_stream(
     mut reader: impl BufRead,
-    policy: &Policy,
+    policy: &PolicyBook,
     at: Instant,
     outputs: Outputs,
     bar: &ProgressBar,
@@ -907,7 +926,9 @@ fn assess_stream(
     if outputs.format == Format::Table {
         header(out).map_err(Fail::Stdout)?;
     }
-    let assessor = Assessor::new(policy, at).map_err(|e| Fail::Input(io::Error::other(e)))?;
+    let assessor = policy
+        .assessors(at)
+        .map_err(|e| Fail::Input(io::Error::other(e)))?;
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(workers * 2);
     // The workers own the receiving end: if they all stop (the writer failed),
@@ -965,7 +986,7 @@ fn assess_stream(
 
 #[cfg(test)]
 mod tests {
-    use super::{Duration, Yuan, chunk_text, progress_message, read_line_bounded};
+    use super::{Duration, Yuan, chunk_text, progress_message, read_line_bounded, read_line_into};
 
     #[test]
     fn long_and_non_utf8_lines_are_skipped_to_their_end() {
@@ -973,7 +994,7 @@ mod tests {
         let (mut lines, mut buf) = (Vec::new(), Vec::new());
         loop {
             let start = buf.len();
-            match read_line_bounded(&mut input, 10, &mut buf).expect("in memory") {
+            match read_line_into(&mut input, 10, &mut buf).expect("in memory") {
                 None => break,
                 Some(line) => lines.push(line.map(|()| start..buf.len())),
             }
@@ -992,6 +1013,14 @@ mod tests {
         // A chunk of UTF-8 lines is kept as it was read.
         let mut ok = vec![Ok(0..2), Ok(2..4)];
         assert_eq!(chunk_text(b"a\nb\n".to_vec(), &mut ok), "a\nb\n");
+        // One line at a time, as `iotcard reconcile` reads.
+        let mut input: &[u8] = b"one\n\xff\n";
+        let one = read_line_bounded(&mut input, 10).expect("in memory");
+        assert_eq!(one, Some(Ok("one\n".to_owned())));
+        let bad = read_line_bounded(&mut input, 10).expect("in memory");
+        let bad = bad.expect("a line").expect_err("not UTF-8");
+        assert_eq!(bad.raw.as_deref(), Some(&b"\xff"[..]));
+        assert_eq!(read_line_bounded(&mut input, 10).expect("in memory"), None);
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! The `iotcard` command: run scenario files (`iotcard test`), assess a fleet
-//! (`iotcard assess`), and generate example fleets (`iotcard generate`).
+//! (`iotcard assess`), reconcile it with the operator's report (`iotcard
+//! reconcile`), and generate example fleets (`iotcard generate`).
 //!
 //! Every rule lives in the `iotcard` crate; this binary reads files, calls it
 //! and prints.
 
 mod assess;
 mod generate;
+mod reconcile;
 mod test;
 
 use std::io::Write as _;
@@ -68,6 +70,10 @@ enum Command {
         /// Policy JSON file (fields to change from the default); the default policy otherwise.
         #[arg(long)]
         policy: Option<PathBuf>,
+        /// Policy book JSON file: a default policy and one per operator; every card is
+        /// assessed under its operator's policy (a card whose operator has none is skipped).
+        #[arg(long, value_name = "FILE", conflicts_with = "policy")]
+        policy_book: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -85,6 +91,32 @@ enum Command {
         /// do). Written beside FILE and renamed over it at the end.
         #[arg(long, value_name = "FILE")]
         rejects: Option<PathBuf>,
+    },
+    /// Reconcile a fleet with the operator's report (JSON Lines, one card per line:
+    /// `iccid`, `at`, `operator` and the operator's own fields; docs/operators.md):
+    /// each card is assessed at its report's instant under its operator's policy, and
+    /// every disagreement is classified with the action for the billing team.
+    ///
+    /// Exit status: 0 every report and card reconciled, 1 some lines were skipped or
+    /// some reports match no card, 2 unreadable input or output that could not be written.
+    Reconcile {
+        /// The fleet file (`-` for standard input).
+        fleet: PathBuf,
+        /// The operator report file.
+        #[arg(long, value_name = "REPORT.jsonl")]
+        report: PathBuf,
+        /// The run's instant: events after it are not applied, reports after it are refused.
+        #[arg(long)]
+        at: String,
+        /// Policy JSON file; the default policy otherwise.
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// Policy book JSON file: each card under its operator's policy.
+        #[arg(long, value_name = "FILE", conflicts_with = "policy")]
+        policy_book: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// Write a generated fleet (JSON Lines) to standard output.
     ///
@@ -145,6 +177,21 @@ pub(crate) fn load_policy(path: Option<&std::path::Path>) -> Result<iotcard::Pol
     iotcard::Policy::from_json(&text).map_err(|e| format!("--policy {}: {e}", path.display()))
 }
 
+/// The policy book from `--policy-book FILE`, else a book of the one policy of
+/// `--policy FILE` (or the default policy).
+pub(crate) fn load_book(
+    policy: Option<&std::path::Path>,
+    book: Option<&std::path::Path>,
+) -> Result<iotcard::PolicyBook, String> {
+    let Some(path) = book else {
+        return load_policy(policy).map(iotcard::PolicyBook::single);
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("--policy-book {}: {e}", path.display()))?;
+    iotcard::PolicyBook::from_json(&text)
+        .map_err(|e| format!("--policy-book {}: {e}", path.display()))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -153,6 +200,7 @@ fn main() -> ExitCode {
             fleet,
             at,
             policy,
+            policy_book,
             format,
             save_states,
             rejects,
@@ -160,10 +208,25 @@ fn main() -> ExitCode {
             fleet: &fleet,
             at: &at,
             policy: policy.as_deref(),
+            policy_book: policy_book.as_deref(),
             format,
             save_states: save_states.as_deref(),
             rejects: rejects.as_deref(),
         }),
+        Command::Reconcile {
+            fleet,
+            report,
+            at,
+            policy,
+            policy_book,
+            format,
+        } => match load_book(policy.as_deref(), policy_book.as_deref()) {
+            Ok(book) => reconcile::run(&fleet, &report, &at, &book, format),
+            Err(e) => {
+                eprintln!("iotcard: {e}");
+                ExitCode::from(2)
+            }
+        },
         Command::Generate {
             cards,
             seed,

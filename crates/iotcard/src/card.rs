@@ -10,6 +10,7 @@ use crate::event::Event;
 use crate::hold::{Hold, Holds, HoldsOn};
 use crate::ids::{Iccid, Imei, Msisdn};
 use crate::lifecycle::{self, Advanced, Applied};
+use crate::operator::Operator;
 use crate::plan::Plan;
 use crate::policy::Policy;
 use crate::schedule;
@@ -45,6 +46,10 @@ pub struct NewCard {
     pub balance: i64,
     /// The plan.
     pub plan: Plan,
+    /// The operator, when the card names it; otherwise its ICCID's issuer number
+    /// tells ([`Card::operator`]). Absent in older cards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<Operator>,
 }
 
 impl NewCard {
@@ -112,6 +117,8 @@ pub struct Card {
     pub(crate) last_traffic: Option<Instant>,
     pub(crate) retention: Option<Retention>,
     pub(crate) replaced_by: Option<Iccid>,
+    /// The operator the card names (`None`: its ICCID tells).
+    pub(crate) operator: Option<Operator>,
 }
 
 impl Card {
@@ -136,7 +143,19 @@ impl Card {
             last_traffic: None,
             retention: None,
             replaced_by: None,
+            operator: new.operator,
         })
+    }
+
+    /// The card's operator: the one it names, else the one its ICCID's issuer
+    /// number names ([`Operator::of_iccid`]); `None` is "unknown operator".
+    pub fn operator(&self) -> Option<Operator> {
+        self.operator.or_else(|| Operator::of_iccid(self.iccid))
+    }
+
+    /// The operator the card names explicitly (the card JSON's `operator`).
+    pub fn named_operator(&self) -> Option<Operator> {
+        self.operator
     }
 
     /// ICCID.
@@ -405,6 +424,9 @@ pub(crate) struct StateJson {
     maintenance_until: Option<Instant>,
     retention: Option<Retention>,
     replaced_by: Option<Iccid>,
+    /// Absent in states written before operators were known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    operator: Option<Operator>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -517,6 +539,7 @@ impl From<&Card> for StateJson {
             maintenance_until: c.holds.maintenance_until(),
             retention: c.retention,
             replaced_by: c.replaced_by,
+            operator: c.operator,
         }
     }
 }
@@ -588,6 +611,7 @@ impl TryFrom<StateJson> for Card {
             last_traffic: s.last_traffic,
             retention: s.retention,
             replaced_by: s.replaced_by,
+            operator: s.operator,
         })
     }
 }

@@ -48,6 +48,7 @@ from iotcard._iotcard import (
     Period,
     Plan,
     Policy,
+    PolicyBook,
     Refund,
     Refused,
     Remedy,
@@ -59,6 +60,8 @@ from iotcard._iotcard import (
     Terminal,
     __version__,
     assess_many,
+    decode_report,
+    reconcile,
 )
 
 __all__ = [
@@ -89,6 +92,7 @@ __all__ = [
     "Period",
     "Plan",
     "Policy",
+    "PolicyBook",
     "Refund",
     "Refused",
     "Remedy",
@@ -100,4 +104,6 @@ __all__ = [
     "Terminal",
     "__version__",
     "assess_many",
+    "decode_report",
+    "reconcile",
 ]

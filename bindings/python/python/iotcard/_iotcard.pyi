@@ -32,6 +32,9 @@ __all__ = [
     "HoldDetail",
     "FleetEntry",
     "Replayed",
+    "PolicyBook",
+    "decode_report",
+    "reconcile",
     "Refused",
     "Advanced",
     "Applied",
@@ -626,6 +629,30 @@ class Refused:
         """The error it was refused with (an instance, not raised): ``.code``, message, attributes."""
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
+
+# Operators (docs/operators.md).
+
+@final
+class PolicyBook:
+    """A default policy and one per operator (``{"default": {...}, "operators":
+    {"china_mobile": {...}}}``), validated as a whole."""
+
+    @classmethod
+    def from_json(cls, data: _Json, /) -> PolicyBook: ...
+    @classmethod
+    def from_dict(cls, data: _JsonOrMapping, /) -> PolicyBook: ...
+    def policy_for(self, operator: str | None, /) -> Policy:
+        """The operator's policy, else the default; ``InvalidInput`` naming
+        ``card.operator`` when there is neither."""
+    def replay(self, entry: FleetEntry, at: datetime, /) -> Replayed:
+        """Replays a fleet line under its card's operator's policy."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+def decode_report(report: _JsonOrMapping, /) -> dict[str, Any]:
+    """Decodes one operator report line into the operator view."""
+
+def reconcile(card: Card, policy: Policy, report: _JsonOrMapping, /) -> dict[str, Any]:
+    """Reconciles a card with its operator's report, at the report's instant."""
 
 # Batch.
 

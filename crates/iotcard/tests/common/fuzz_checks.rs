@@ -786,6 +786,7 @@ pub fn event_sequence(data: &[u8]) {
         auto_suspend: seq.auto_suspend,
         balance: seq.balance.get(),
         plan: seq.plan.at(at),
+        operator: None,
     };
     let mut card = match Card::new(&new) {
         Ok(c) => c,

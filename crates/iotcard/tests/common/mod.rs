@@ -202,6 +202,7 @@ pub fn new_card() -> impl Strategy<Value = NewCard> {
             auto_suspend,
             balance,
             plan,
+            operator: None,
         },
     )
 }
@@ -557,5 +558,6 @@ pub fn garbage_new_card(last: i32) -> impl Strategy<Value = NewCard> {
             auto_suspend,
             balance,
             plan,
+            operator: None,
         })
 }
