@@ -534,6 +534,13 @@ const CHUNK_LINES: usize = 256;
 /// Bytes per unit of work, at most (a chunk closes at the line that passes it).
 const CHUNK_BYTES: usize = 4 << 20;
 
+/// The room for one output row a chunk's rows buffer starts with.
+const ROW_BYTES_HINT: usize = 2048;
+
+/// The room a chunk's buffer starts with: a chunk of stored states, so that it
+/// seldom grows.
+const CHUNK_BYTES_HINT: usize = 256 << 10;
+
 /// A line that could not be read: why, and its bytes (without the newline)
 /// unless it was too long to keep.
 #[derive(Debug, PartialEq, Eq)]
@@ -546,8 +553,12 @@ pub(crate) struct Unread {
 struct Chunk {
     seq: u64,
     first_line: u64,
-    /// Each line, or why it could not be read (too long, not UTF-8).
-    lines: Vec<Result<String, Unread>>,
+    /// The text of the lines that could be read, one after the other: one
+    /// buffer for the chunk, not one allocation per line.
+    text: String,
+    /// Each line (its bytes in `text`), or why it could not be read (too long,
+    /// not UTF-8).
+    lines: Vec<Result<std::ops::Range<usize>, Unread>>,
 }
 
 /// What a worker made of a chunk: output rows, stored states, rejects, error
@@ -732,7 +743,9 @@ fn work(
         let Ok(chunk) = chunk else { return };
         let mut done = Done {
             seq: chunk.seq,
-            rows: Vec::with_capacity(chunk.lines.len() * 128),
+            // A stored card's row is 1 KiB, one with holds up to 2 KiB: room
+            // for them all, so that the buffer does not grow (and copy) midway.
+            rows: Vec::with_capacity(chunk.lines.len() * ROW_BYTES_HINT),
             states: Vec::new(),
             rejects: Vec::new(),
             errors: String::new(),
@@ -742,8 +755,14 @@ fn work(
         for (i, line) in chunk.lines.iter().enumerate() {
             let line_no = chunk.first_line + i as u64;
             result = match line {
-                Ok(text) if text.trim().is_empty() => Ok(()),
-                Ok(text) => assess_line(text, line_no, assessor, outputs, &mut done),
+                Ok(range) => {
+                    let text = &chunk.text[range.clone()];
+                    if text.trim().is_empty() {
+                        Ok(())
+                    } else {
+                        assess_line(text, line_no, assessor, outputs, &mut done)
+                    }
+                }
                 Err(unread) => skip_line(
                     &mut done,
                     outputs,
@@ -769,14 +788,13 @@ fn read_chunks(reader: &mut impl BufRead, work_tx: &mpsc::SyncSender<Chunk>) -> 
     let (mut seq, mut line_no) = (0u64, 0u64);
     loop {
         let mut lines = Vec::with_capacity(CHUNK_LINES);
-        let mut bytes = 0;
-        while lines.len() < CHUNK_LINES && bytes < CHUNK_BYTES {
-            match read_line_bounded(reader, MAX_LOG_JSON_BYTES)? {
+        let mut buf = Vec::with_capacity(CHUNK_BYTES_HINT);
+        while lines.len() < CHUNK_LINES && buf.len() < CHUNK_BYTES {
+            let start = buf.len();
+            match read_line_into(reader, MAX_LOG_JSON_BYTES, &mut buf)? {
                 None => break,
-                Some(line) => {
-                    bytes += line.as_ref().map_or(0, String::len);
-                    lines.push(line);
-                }
+                Some(Ok(())) => lines.push(Ok(start..buf.len())),
+                Some(Err(unread)) => lines.push(Err(unread)),
             }
         }
         if lines.is_empty() {
@@ -786,6 +804,7 @@ fn read_chunks(reader: &mut impl BufRead, work_tx: &mpsc::SyncSender<Chunk>) -> 
         let chunk = Chunk {
             seq,
             first_line: line_no + 1,
+            text: chunk_text(buf, &mut lines),
             lines,
         };
         if work_tx.send(chunk).is_err() {
@@ -796,22 +815,73 @@ fn read_chunks(reader: &mut impl BufRead, work_tx: &mpsc::SyncSender<Chunk>) -> 
     }
 }
 
-/// Reads one line of at most `limit` bytes. A longer line is skipped to its end
-/// without being kept (memory stays bounded whatever the input); a line that is
-/// not UTF-8 comes back with its bytes. `None` at the end.
+/// The chunk's lines as text: checked as UTF-8 once, as a whole; only when that
+/// fails, line by line, each line that is not UTF-8 becoming an [`Unread`] (with
+/// its bytes) and the others kept.
+fn chunk_text(buf: Vec<u8>, lines: &mut [Result<std::ops::Range<usize>, Unread>]) -> String {
+    let buf = match String::from_utf8(buf) {
+        Ok(text) => return text,
+        Err(e) => e.into_bytes(),
+    };
+    let mut text = String::with_capacity(buf.len());
+    for line in lines.iter_mut() {
+        let Ok(range) = line else { continue };
+        let bytes = &buf[range.clone()];
+        match std::str::from_utf8(bytes) {
+            Ok(s) => {
+                let start = text.len();
+                text.push_str(s);
+                *range = start..text.len();
+            }
+            Err(e) => {
+                let mut raw = bytes.to_vec();
+                if raw.last() == Some(&b'\n') {
+                    raw.pop();
+                }
+                *line = Err(Unread {
+                    why: format!("not UTF-8 ({e}); skipped"),
+                    raw: Some(raw),
+                });
+            }
+        }
+    }
+    text
+}
+
+/// Reads one line of at most `limit` bytes on its own: [`read_line_into`] and
+/// [`chunk_text`] for one line (what `iotcard reconcile` reads its reports with).
+/// A line that is not UTF-8 comes back with its bytes. `None` at the end.
 pub(crate) fn read_line_bounded(
     reader: &mut impl BufRead,
     limit: usize,
 ) -> io::Result<Option<Result<String, Unread>>> {
     let mut buf = Vec::new();
+    Ok(read_line_into(reader, limit, &mut buf)?.map(|line| {
+        let mut lines = [line.map(|()| 0..buf.len())];
+        let text = chunk_text(buf, &mut lines);
+        let [line] = lines;
+        line.map(|_| text)
+    }))
+}
+
+/// Reads one line of at most `limit` bytes, appending it to `buf`. A longer line
+/// is skipped to its end without being kept (memory stays bounded whatever the
+/// input; `buf` is left as it was). `None` at the end.
+fn read_line_into(
+    reader: &mut impl BufRead,
+    limit: usize,
+    buf: &mut Vec<u8>,
+) -> io::Result<Option<Result<(), Unread>>> {
+    let start = buf.len();
     let n = reader
         .by_ref()
         .take(limit as u64 + 1)
-        .read_until(b'\n', &mut buf)?;
+        .read_until(b'\n', buf)?;
     if n == 0 {
         return Ok(None);
     }
-    if buf.len() > limit && buf.last() != Some(&b'\n') {
+    if n > limit && buf.last() != Some(&b'\n') {
+        buf.truncate(start);
         // Skip the rest of the line.
         loop {
             let available = reader.fill_buf()?;
@@ -832,17 +902,7 @@ pub(crate) fn read_line_bounded(
             raw: None,
         })));
     }
-    Ok(Some(String::from_utf8(buf).map_err(|e| {
-        let why = format!("not UTF-8 ({}); skipped", e.utf8_error());
-        let mut raw = e.into_bytes();
-        if raw.last() == Some(&b'\n') {
-            raw.pop();
-        }
-        Unread {
-            why,
-            raw: Some(raw),
-        }
-    })))
+    Ok(Some(Ok(())))
 }
 
 /// Cards per second in words, for the progress bar: `1,234,567 cards, 540,000 a second`.
@@ -953,24 +1013,41 @@ fn assess_stream(
 
 #[cfg(test)]
 mod tests {
-    use super::{Duration, Yuan, progress_message, read_line_bounded};
+    use super::{Duration, Yuan, chunk_text, progress_message, read_line_bounded, read_line_into};
 
     #[test]
     fn long_and_non_utf8_lines_are_skipped_to_their_end() {
         let mut input: &[u8] = b"short\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n\xff\xfe\nlast";
-        let mut lines = Vec::new();
-        while let Some(line) = read_line_bounded(&mut input, 10).expect("in memory") {
-            lines.push(line);
+        let (mut lines, mut buf) = (Vec::new(), Vec::new());
+        loop {
+            let start = buf.len();
+            match read_line_into(&mut input, 10, &mut buf).expect("in memory") {
+                None => break,
+                Some(line) => lines.push(line.map(|()| start..buf.len())),
+            }
         }
+        let text = chunk_text(buf, &mut lines);
         assert_eq!(lines.len(), 4, "{lines:?}");
-        assert_eq!(lines[0].as_deref().ok(), Some("short\n"));
+        let line = |i: usize| lines[i].as_ref().ok().map(|r| &text[r.clone()]);
+        assert_eq!(line(0), Some("short\n"));
         let long = lines[1].as_ref().expect_err("too long");
         assert!(long.why.contains("longer than the limit of 10 bytes"));
         assert_eq!(long.raw, None);
         let bytes = lines[2].as_ref().expect_err("not UTF-8");
         assert!(bytes.why.contains("not UTF-8"));
         assert_eq!(bytes.raw.as_deref(), Some(&b"\xff\xfe"[..]));
-        assert_eq!(lines[3].as_deref().ok(), Some("last"));
+        assert_eq!(line(3), Some("last"));
+        // A chunk of UTF-8 lines is kept as it was read.
+        let mut ok = vec![Ok(0..2), Ok(2..4)];
+        assert_eq!(chunk_text(b"a\nb\n".to_vec(), &mut ok), "a\nb\n");
+        // One line at a time, as `iotcard reconcile` reads.
+        let mut input: &[u8] = b"one\n\xff\n";
+        let one = read_line_bounded(&mut input, 10).expect("in memory");
+        assert_eq!(one, Some(Ok("one\n".to_owned())));
+        let bad = read_line_bounded(&mut input, 10).expect("in memory");
+        let bad = bad.expect("a line").expect_err("not UTF-8");
+        assert_eq!(bad.raw.as_deref(), Some(&b"\xff"[..]));
+        assert_eq!(read_line_bounded(&mut input, 10).expect("in memory"), None);
     }
 
     #[test]

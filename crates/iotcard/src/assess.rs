@@ -6,6 +6,8 @@ use std::fmt;
 use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 use serde_json::Value;
+use serde_json::value::RawValue;
+use std::sync::OnceLock;
 
 use crate::call_restriction::{CallCause, CallRestriction, call_restriction};
 use crate::card::Card;
@@ -173,7 +175,7 @@ struct Local(Instant, TimeZone);
 
 impl Serialize for Local {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format_instant(self.0, self.1))
+        crate::time::serialize_in(self.0, self.1, s)
     }
 }
 
@@ -189,6 +191,48 @@ impl Serialize for Both {
     }
 }
 
+/// The JSON of each remedy's sentence ([`Both`]), made once per process.
+static REMEDY_SENTENCES: OnceLock<Vec<Box<RawValue>>> = OnceLock::new();
+/// The JSON of each hold's sentence ([`Both`]), made once per process.
+static HOLD_SENTENCES: OnceLock<Vec<Box<RawValue>>> = OnceLock::new();
+
+/// `item`'s sentence as [`Both`] writes it, escaped once and then copied: the
+/// sentences are most of an assessment's bytes, and escaping them again for every
+/// card was a tenth of `iotcard assess`.
+fn sentence_json(
+    table: &'static OnceLock<Vec<Box<RawValue>>>,
+    index: usize,
+    all: &dyn Fn() -> Vec<Sentence>,
+) -> &'static RawValue {
+    &table.get_or_init(|| {
+        all()
+            .into_iter()
+            .map(|x| {
+                // Cannot fail: two string fields.
+                serde_json::value::to_raw_value(&Both(x)).unwrap_or_default()
+            })
+            .collect()
+    })[index]
+}
+
+/// The JSON of each `can` map met so far (index: the set's bits), made once
+/// per set and then copied.
+static CAN_JSON: OnceLock<Box<[OnceLock<Box<RawValue>>]>> = OnceLock::new();
+
+/// The `can` map of `can`: each action by name, whether it is in the set.
+fn can_json(can: Actions) -> &'static RawValue {
+    let table = CAN_JSON.get_or_init(|| {
+        (0..1usize << Action::ALL.len())
+            .map(|_| OnceLock::new())
+            .collect()
+    });
+    table[usize::from(can.bits())].get_or_init(|| {
+        let map = Pairs(|| Action::BY_NAME.iter().map(|a| (a.name(), can.contains(*a))));
+        // Cannot fail: string keys, boolean values.
+        serde_json::value::to_raw_value(&map).unwrap_or_default()
+    })
+}
+
 /// One entry of `hold_details`.
 struct Detail<'a>(&'a Assessment, Hold);
 
@@ -201,8 +245,18 @@ impl Serialize for Detail<'_> {
         m.serialize_field("remedy", remedy.name())?;
         let since = a.hold_since(hold).map(|t| Local(t, a.timezone));
         m.serialize_field("since", &since)?;
-        m.serialize_field("what_to_do", &Both(remedy.sentence()))?;
-        m.serialize_field("why", &Both(hold.sentence()))?;
+        m.serialize_field(
+            "what_to_do",
+            sentence_json(&REMEDY_SENTENCES, remedy as usize, &|| {
+                Remedy::ALL.iter().map(|r| r.sentence()).collect()
+            }),
+        )?;
+        m.serialize_field(
+            "why",
+            sentence_json(&HOLD_SENTENCES, hold as usize, &|| {
+                Hold::ALL.iter().map(|h| h.sentence()).collect()
+            }),
+        )?;
         m.end()
     }
 }
@@ -249,14 +303,7 @@ impl Serialize for Assessment {
             "call_restriction",
             &Seq(|| self.call_restriction.iter().map(CallCause::name)),
         )?;
-        m.serialize_field(
-            "can",
-            &Pairs(|| {
-                Action::BY_NAME
-                    .iter()
-                    .map(|a| (a.name(), self.can.contains(*a)))
-            }),
-        )?;
+        m.serialize_field("can", can_json(self.can))?;
         m.serialize_field(
             "hold_details",
             &Seq(|| self.holds.iter().map(|h| Detail(self, h))),

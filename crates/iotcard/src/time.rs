@@ -25,19 +25,28 @@ use crate::Error;
 /// let c: chrono::DateTime<chrono::Utc> = t.into();
 /// assert_eq!(Instant::try_from(c).unwrap(), t);
 /// ```
+///
+/// Kept as Unix seconds and nanoseconds (fields in significance order, so the
+/// derived ordering is chronological): comparing instants and taking their local
+/// calendar date is integer arithmetic. `nanos` is below 10⁹ except on a leap
+/// second (`23:59:60`, which chrono's RFC 3339 parser takes), kept as chrono
+/// keeps it: the second before it, with 10⁹ more nanoseconds.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Instant(DateTime<Utc>);
+pub struct Instant {
+    secs: i64,
+    nanos: u32,
+}
 
 impl Instant {
     /// 1970-01-01T00:00:00Z.
-    pub const UNIX_EPOCH: Instant = Instant(DateTime::<Utc>::UNIX_EPOCH);
+    pub const UNIX_EPOCH: Instant = Instant { secs: 0, nanos: 0 };
 
     /// The first instant of the supported range, 1900-01-01T00:00:00Z. Every door
     /// (RFC 3339 text, Unix milliseconds, chrono, Python `datetime`) and every
     /// operation refuses an earlier one with `invalid_input` naming the field.
-    pub const MIN: Instant = match DateTime::from_timestamp(-2_208_988_800, 0) {
-        Some(t) => Instant(t),
-        None => panic!("1900-01-01 is in chrono's range"),
+    pub const MIN: Instant = Instant {
+        secs: -2_208_988_800,
+        nanos: 0,
     };
 
     /// The last instant of the supported range, 9898-12-31T23:59:59.999999999Z.
@@ -46,16 +55,24 @@ impl Instant {
     /// [`crate::MAX_POLICY_MONTHS`] months) is before 9999-01-01T00:00:00Z, so it
     /// is written with a four-digit year in every offset a policy allows, and
     /// Python's `datetime` can hold it.
-    pub const MAX: Instant = match DateTime::from_timestamp(250_215_091_199, 999_999_999) {
-        Some(t) => Instant(t),
-        None => panic!("9898-12-31 is in chrono's range"),
+    pub const MAX: Instant = Instant {
+        secs: 250_215_091_199,
+        nanos: 999_999_999,
     };
 
     /// `secs` seconds later (earlier when negative); `None` outside the
     /// supported range.
     pub fn checked_add_seconds(self, secs: i64) -> Option<Instant> {
+        if self.nanos < 1_000_000_000 {
+            let t = Instant {
+                secs: self.secs.checked_add(secs)?,
+                nanos: self.nanos,
+            };
+            return (Instant::MIN <= t && t <= Instant::MAX).then_some(t);
+        }
+        // A leap second: chrono's arithmetic.
         chrono::TimeDelta::try_seconds(secs)
-            .and_then(|d| self.0.checked_add_signed(d))
+            .and_then(|d| self.chrono().checked_add_signed(d))
             .and_then(Instant::checked)
     }
 
@@ -86,17 +103,17 @@ impl Instant {
 
     /// Unix milliseconds (sub-millisecond digits are rounded down).
     pub const fn unix_millis(self) -> i64 {
-        self.0.timestamp_millis()
+        self.secs * 1000 + (self.nanos / 1_000_000) as i64
     }
 
     /// Unix seconds (rounded down).
     pub const fn unix_seconds(self) -> i64 {
-        self.0.timestamp()
+        self.secs
     }
 
     /// The nanoseconds past [`Instant::unix_seconds`].
     pub const fn subsec_nanos(self) -> u32 {
-        self.0.timestamp_subsec_nanos()
+        self.nanos
     }
 
     /// RFC 3339 in `tz` ([`format_instant`]).
@@ -107,12 +124,28 @@ impl Instant {
     /// An instant the library computed (a period end, the end of retention):
     /// not checked against the supported range.
     pub(crate) const fn computed(t: DateTime<Utc>) -> Instant {
-        Instant(t)
+        Instant {
+            secs: t.timestamp(),
+            nanos: t.timestamp_subsec_nanos(),
+        }
     }
 
     /// `t`, when it is in the supported range.
     fn checked(t: DateTime<Utc>) -> Option<Instant> {
-        (Instant::MIN.0 <= t && t <= Instant::MAX.0).then_some(Instant(t))
+        Instant::computed(t).in_range()
+    }
+
+    /// `self`, when it is in the supported range.
+    fn in_range(self) -> Option<Instant> {
+        (Instant::MIN <= self && self <= Instant::MAX).then_some(self)
+    }
+
+    /// The same instant as chrono's.
+    fn chrono(self) -> DateTime<Utc> {
+        // Every instant was made from one of chrono's (or, by the fast parser
+        // and `checked_add_seconds`, inside the supported range), so this is
+        // always `Some`.
+        DateTime::from_timestamp(self.secs, self.nanos).unwrap_or(DateTime::<Utc>::MIN_UTC)
     }
 }
 
@@ -125,13 +158,21 @@ impl fmt::Debug for Instant {
 impl fmt::Display for Instant {
     /// RFC 3339 in UTC, as in JSON.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+        let mut buf = fast::Buf::new();
+        match fast::format(*self, TimeZone::UTC, &mut buf) {
+            Some(s) => f.write_str(s),
+            None => f.write_str(
+                &self
+                    .chrono()
+                    .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            ),
+        }
     }
 }
 
 impl From<Instant> for DateTime<Utc> {
     fn from(t: Instant) -> DateTime<Utc> {
-        t.0
+        t.chrono()
     }
 }
 
@@ -181,7 +222,21 @@ pub(crate) fn check_range(field: &str, t: Instant) -> Result<(), Error> {
 
 impl Serialize for Instant {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        serialize_in(*self, TimeZone::UTC, s)
+    }
+}
+
+/// Serializes `t` as [`format_instant`] in `tz` writes it, without allocating
+/// for the common instants.
+pub(crate) fn serialize_in<S: Serializer>(
+    t: Instant,
+    tz: TimeZone,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let mut buf = fast::Buf::new();
+    match fast::format(t, tz, &mut buf) {
+        Some(text) => s.serialize_str(text),
+        None => s.serialize_str(&chrono_format(t, tz)),
     }
 }
 
@@ -212,6 +267,11 @@ impl<'de> Deserialize<'de> for Instant {
 /// assert!(iotcard::parse_instant("at", "9899-01-01T00:00:00Z").is_err());
 /// ```
 pub fn parse_instant(field: &str, s: &str) -> Result<Instant, Error> {
+    if let Some(t) = fast::parse(s) {
+        return t
+            .in_range()
+            .ok_or_else(|| out_of_range(field, format!("{s:?}")));
+    }
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| {
@@ -226,31 +286,34 @@ pub fn parse_instant(field: &str, s: &str) -> Result<Instant, Error> {
 
 /// The earliest instant the library computes from the supported range (a quota
 /// period's start, at most a year and a day before its instant): 1898-01-01T00:00:00Z.
-pub(crate) const COMPUTED_MIN: Instant = match DateTime::from_timestamp(-2_272_060_800, 0) {
-    Some(t) => Instant(t),
-    None => panic!("1898-01-01 is in chrono's range"),
+pub(crate) const COMPUTED_MIN: Instant = Instant {
+    secs: -2_272_060_800,
+    nanos: 0,
 };
 
 /// The first instant past every one the library computes from the supported
 /// range (the end of retention, at most 1200 months and a day after):
 /// 9999-01-01T00:00:00Z, still a four-digit year in every offset.
-pub(crate) const COMPUTED_END: Instant = match DateTime::from_timestamp(253_370_764_800, 0) {
-    Some(t) => Instant(t),
-    None => panic!("9999-01-01 is in chrono's range"),
+pub(crate) const COMPUTED_END: Instant = Instant {
+    secs: 253_370_764_800,
+    nanos: 0,
 };
 
 /// [`parse_instant`] for an instant the library computed and stored (see
 /// [`rfc3339::computed`]).
 pub(crate) fn parse_computed(field: &str, s: &str) -> Result<Instant, Error> {
-    let t = DateTime::parse_from_rfc3339(s)
-        .map(|t| Instant(t.with_timezone(&Utc)))
-        .map_err(|e| {
-            Error::invalid(
-                field,
-                format!("{s:?}"),
-                format!("not an RFC 3339 instant with offset ({e})"),
-            )
-        })?;
+    let t = match fast::parse(s) {
+        Some(t) => t,
+        None => DateTime::parse_from_rfc3339(s)
+            .map(|t| Instant::computed(t.with_timezone(&Utc)))
+            .map_err(|e| {
+                Error::invalid(
+                    field,
+                    format!("{s:?}"),
+                    format!("not an RFC 3339 instant with offset ({e})"),
+                )
+            })?,
+    };
     if COMPUTED_MIN <= t && t < COMPUTED_END {
         Ok(t)
     } else {
@@ -268,13 +331,191 @@ pub(crate) fn parse_computed(field: &str, s: &str) -> Result<Instant, Error> {
 /// offset; a computed instant beyond chrono's range (only [`add_months`] on
 /// instants outside the supported range gets there) is written in UTC.
 pub fn format_instant(t: Instant, tz: TimeZone) -> String {
-    let (t, tz) = (t.0, tz.0);
+    let mut buf = fast::Buf::new();
+    if let Some(s) = fast::format(t, tz, &mut buf) {
+        return s.to_owned();
+    }
+    chrono_format(t, tz)
+}
+
+/// [`format_instant`] through chrono: the reference, and the way for what the
+/// fast path leaves (years outside 0000..=9999, leap seconds).
+fn chrono_format(t: Instant, tz: TimeZone) -> String {
+    let (t, tz) = (t.chrono(), tz.0);
     // chrono's `to_rfc3339` on such a local time panics.
     if t.naive_utc().checked_add_offset(tz).is_none() {
         return t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
     }
     t.with_timezone(&tz)
         .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// The fast path of [`parse_instant`] and [`format_instant`] for the shape every
+/// feed and stored state uses, `YYYY-MM-DDTHH:MM:SS[.f](Z|±HH:MM)`: plain
+/// integer arithmetic instead of chrono's general parser and formatter. Whatever
+/// it does not take (lowercase `t`/`z`, a space, more than nine fraction digits,
+/// a leap second, an invalid field) goes to chrono, which gives the result or
+/// the error; the tests check both ways against chrono.
+mod fast {
+    use super::{DAY, Instant, TimeZone, civil_from_days, days_from_civil, days_in_month};
+
+    /// Room for the longest instant the fast path writes:
+    /// `YYYY-MM-DDTHH:MM:SS.nnnnnnnnn+HH:MM` (35 bytes).
+    pub(super) struct Buf([u8; 40]);
+
+    impl Buf {
+        pub(super) const fn new() -> Buf {
+            Buf([0; 40])
+        }
+    }
+
+    /// The value of the two ASCII digits at `i` (`None` unless both are digits).
+    #[inline]
+    fn two(b: &[u8], i: usize) -> Option<u32> {
+        let (h, l) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
+        (h < 10 && l < 10).then_some(u32::from(h) * 10 + u32::from(l))
+    }
+
+    /// The instant `s` names, when it has the common shape and valid fields;
+    /// `None` leaves it to chrono.
+    pub(super) fn parse(text: &str) -> Option<Instant> {
+        let bytes = text.as_bytes();
+        let head: &[u8; 20] = bytes.get(..20)?.try_into().ok()?;
+        if head[4] != b'-'
+            || head[7] != b'-'
+            || head[10] != b'T'
+            || head[13] != b':'
+            || head[16] != b':'
+        {
+            return None;
+        }
+        // Every digit position at once, then the values.
+        let digit = |at: usize| head[at].wrapping_sub(b'0');
+        let bad = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+            .iter()
+            .fold(0u8, |acc, &at| acc | u8::from(digit(at) > 9));
+        if bad != 0 {
+            return None;
+        }
+        let num = |at: usize| u32::from(digit(at)) * 10 + u32::from(digit(at + 1));
+        let year = i64::from(num(0) * 100 + num(2));
+        let (month, day) = (num(5), num(8));
+        let (hour, minute, second) = (num(11), num(14), num(17));
+        if !(1..=12).contains(&month)
+            || day == 0
+            || (day > 28 && day > days_in_month(year, month))
+            || hour > 23
+            || minute > 59
+            || second > 59
+        {
+            return None;
+        }
+        let mut pos = 19;
+        let mut nanos = 0u32;
+        if bytes[pos] == b'.' {
+            pos += 1;
+            let start = pos;
+            while pos < bytes.len() && bytes[pos].is_ascii_digit() {
+                if pos - start == 9 {
+                    return None;
+                }
+                nanos = nanos * 10 + u32::from(bytes[pos] - b'0');
+                pos += 1;
+            }
+            let digits = pos - start;
+            if digits == 0 {
+                return None;
+            }
+            nanos *= 10u32.pow(9 - digits as u32);
+        }
+        let offset = match &bytes[pos..] {
+            [b'Z'] => 0,
+            [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+                let (h, m) = (two(bytes, pos + 1)?, two(bytes, pos + 4)?);
+                if h > 23 || m > 59 || (*sign == b'-' && h == 0 && m == 0) {
+                    return None;
+                }
+                let secs = i64::from(h * 3600 + m * 60);
+                if *sign == b'-' { -secs } else { secs }
+            }
+            _ => return None,
+        };
+        let local =
+            days_from_civil(year, month, day) * DAY + i64::from(hour * 3600 + minute * 60 + second);
+        // Years 0000..=9999: well inside chrono's range.
+        Some(Instant {
+            secs: local - offset,
+            nanos,
+        })
+    }
+
+    fn put2(out: &mut [u8], i: usize, v: u32) {
+        out[i] = b'0' + (v / 10) as u8;
+        out[i + 1] = b'0' + (v % 10) as u8;
+    }
+
+    /// `t` in `tz` as RFC 3339 (`Z` for a zero offset; the fraction in 3, 6 or
+    /// 9 digits, none when whole), written into `buf`; `None` for a local year
+    /// outside 0000..=9999 or a leap second, left to chrono.
+    pub(super) fn format(t: Instant, tz: TimeZone, buf: &mut Buf) -> Option<&str> {
+        let nanos = t.nanos;
+        if nanos >= 1_000_000_000 {
+            return None;
+        }
+        let offset = tz.0.local_minus_utc();
+        let local = t.secs + i64::from(offset);
+        let (year, month, day) = civil_from_days(local.div_euclid(DAY));
+        if !(0..=9999).contains(&year) {
+            return None;
+        }
+        let sec = local.rem_euclid(DAY) as u32;
+        let out = &mut buf.0;
+        let year = year as u32;
+        put2(out, 0, year / 100);
+        put2(out, 2, year % 100);
+        out[4] = b'-';
+        put2(out, 5, month);
+        out[7] = b'-';
+        put2(out, 8, day);
+        out[10] = b'T';
+        put2(out, 11, sec / 3600);
+        out[13] = b':';
+        put2(out, 14, sec / 60 % 60);
+        out[16] = b':';
+        put2(out, 17, sec % 60);
+        let mut n = 19;
+        let digits = if nanos == 0 {
+            0
+        } else if nanos.is_multiple_of(1_000_000) {
+            3
+        } else if nanos.is_multiple_of(1000) {
+            6
+        } else {
+            9
+        };
+        if digits > 0 {
+            out[n] = b'.';
+            let mut v = nanos / 10u32.pow(9 - digits);
+            for k in (0..digits as usize).rev() {
+                out[n + 1 + k] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+            n += 1 + digits as usize;
+        }
+        if offset == 0 {
+            out[n] = b'Z';
+            n += 1;
+        } else {
+            out[n] = if offset < 0 { b'-' } else { b'+' };
+            let a = offset.unsigned_abs();
+            put2(out, n + 1, a / 3600);
+            out[n + 3] = b':';
+            put2(out, n + 4, a / 60 % 60);
+            n += 6;
+        }
+        // Only ASCII was written.
+        std::str::from_utf8(&out[..n]).ok()
+    }
 }
 
 /// Serde for [`Instant`] as strict RFC 3339 (used by every JSON type).
@@ -500,14 +741,14 @@ fn days_in_month(y: i64, m: u32) -> u32 {
 
 impl Civil {
     pub(crate) fn of(t: Instant, tz: TimeZone) -> Civil {
-        let local = t.0.timestamp() + i64::from(tz.0.local_minus_utc());
+        let local = t.secs + i64::from(tz.0.local_minus_utc());
         let (year, month, day) = civil_from_days(local.div_euclid(DAY));
         Civil {
             year,
             month,
             day,
             second: local.rem_euclid(DAY),
-            nanos: t.0.timestamp_subsec_nanos(),
+            nanos: t.nanos,
         }
     }
 
@@ -596,6 +837,7 @@ pub(crate) fn year_month(t: Instant, tz: TimeZone) -> (i64, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy as _;
 
     fn t(s: &str) -> Instant {
         parse_instant("t", s).unwrap()
@@ -697,7 +939,7 @@ mod tests {
     /// chrono's own month arithmetic, the oracle for [`add_months`].
     fn chrono_add_months(t: Instant, n: u32, tz: TimeZone) -> Option<Instant> {
         use chrono::TimeZone as _;
-        let local = t.0.naive_utc().checked_add_offset(tz.0)?;
+        let local = t.chrono().naive_utc().checked_add_offset(tz.0)?;
         let shifted = local.checked_add_months(chrono::Months::new(n))?;
         tz.0.from_local_datetime(&shifted)
             .single()
@@ -735,6 +977,136 @@ mod tests {
             let m = whole_months(from, to, tz);
             proptest::prop_assert!(add_months(from, m, tz).unwrap() <= to);
             proptest::prop_assert!(add_months(from, m + 1, tz).unwrap() > to);
+        }
+    }
+
+    /// chrono's parser, the oracle for [`parse_instant`]'s fast path.
+    fn chrono_parse(s: &str) -> Option<DateTime<Utc>> {
+        DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    }
+
+    /// The fast path and chrono agree on `s`: the same instant, or both refuse
+    /// it (then [`parse_instant`] gives chrono's error).
+    fn check_parse(s: &str) {
+        let fast = fast::parse(s);
+        if let Some(t) = fast {
+            assert_eq!(Some(t.chrono()), chrono_parse(s), "{s}");
+        }
+        let ours = parse_computed("t", s);
+        let theirs =
+            DateTime::parse_from_rfc3339(s).map(|t| Instant::computed(t.with_timezone(&Utc)));
+        match (&ours, &theirs) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{s}"),
+            (Err(_), Err(_)) => {}
+            (Err(e), Ok(b)) => assert!(*b < COMPUTED_MIN || *b >= COMPUTED_END, "{s}: {e}"),
+            (Ok(a), Err(e)) => panic!("{s}: fast {a:?}, chrono {e}"),
+        }
+    }
+
+    #[test]
+    fn fast_path_edge_strings_match_chrono() {
+        for s in [
+            "2026-02-01T00:00:00+08:00",
+            "2026-01-31T16:00:00Z",
+            "2026-01-31T16:00:00.1Z",
+            "2026-01-31T16:00:00.123456789Z",
+            "2026-01-31T16:00:00.1234567891Z",
+            "2026-01-31T16:00:00.Z",
+            "2026-01-31t16:00:00Z",
+            "2026-01-31 16:00:00Z",
+            "2026-01-31T16:00:00z",
+            "2026-01-31T16:00:60Z",
+            "2026-01-31T23:59:60+08:00",
+            "2026-01-31T24:00:00Z",
+            "2026-02-29T00:00:00Z",
+            "2028-02-29T00:00:00Z",
+            "2100-02-29T00:00:00Z",
+            "2000-02-29T00:00:00Z",
+            "2026-04-31T00:00:00Z",
+            "2026-00-10T00:00:00Z",
+            "2026-13-10T00:00:00Z",
+            "2026-01-00T00:00:00Z",
+            "2026-01-01T00:60:00Z",
+            "2026-01-01T00:00:00+24:00",
+            "2026-01-01T00:00:00+23:59",
+            "2026-01-01T00:00:00-23:59",
+            "2026-01-01T00:00:00+08:60",
+            "2026-01-01T00:00:00-00:00",
+            "2026-01-01T00:00:00+00:00",
+            "2026-01-01T00:00:00+0800",
+            "2026-01-01T00:00:00+08:00 ",
+            "2026-01-01T00:00:00",
+            "2026-01-01T00:00:00ZZ",
+            "0000-01-01T00:00:00Z",
+            "1900-01-01T00:00:00Z",
+            "1899-12-31T23:59:59.999999999Z",
+            "9898-12-31T23:59:59.999999999Z",
+            "9999-12-31T23:59:59+23:59",
+            "+10000-01-01T00:00:00Z",
+            "2026-1-01T00:00:00Z",
+            "２０２６-01-01T00:00:00Z",
+            "2026-01-01T00:00:00.１Z",
+            "",
+        ] {
+            check_parse(s);
+            assert_eq!(
+                parse_instant("t", s).map_err(|e| e.to_string()),
+                parse_instant_chrono("t", s).map_err(|e| e.to_string()),
+                "{s}"
+            );
+        }
+    }
+
+    /// [`parse_instant`] through chrono only: the oracle for its errors.
+    fn parse_instant_chrono(field: &str, s: &str) -> Result<Instant, Error> {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| {
+                Error::invalid(
+                    field,
+                    format!("{s:?}"),
+                    format!("not an RFC 3339 instant with offset ({e})"),
+                )
+            })
+            .and_then(|t| Instant::checked(t).ok_or_else(|| out_of_range(field, format!("{s:?}"))))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn prop_fast_format_and_parse_match_chrono(
+            secs in -62_167_219_200i64..253_402_300_800,
+            nanos in proptest::prop_oneof![
+                proptest::strategy::Just(0u32),
+                (0u32..1000).prop_map(|m| m * 1_000_000),
+                (0u32..1_000_000).prop_map(|u| u * 1000),
+                0u32..1_000_000_000,
+            ],
+            offset_minutes in -1439i32..=1439,
+        ) {
+            let (t, tz) = (at(secs, nanos), zone(offset_minutes * 60));
+            let ours = format_instant(t, tz);
+            proptest::prop_assert_eq!(&ours, &chrono_format(t, tz));
+            proptest::prop_assert_eq!(t.to_string(), t.chrono().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
+            check_parse(&ours);
+            proptest::prop_assert_eq!(
+                parse_instant("t", &ours).map_err(|e| e.to_string()),
+                parse_instant_chrono("t", &ours).map_err(|e| e.to_string())
+            );
+        }
+
+        #[test]
+        fn prop_fast_parse_matches_chrono_on_near_misses(
+            s in "[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{0,11})?([Zz]|[+-][0-9]{2}:[0-9]{2})",
+        ) {
+            check_parse(&s);
+            proptest::prop_assert_eq!(
+                parse_instant("t", &s).map_err(|e| e.to_string()),
+                parse_instant_chrono("t", &s).map_err(|e| e.to_string())
+            );
         }
     }
 
