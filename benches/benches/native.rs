@@ -169,8 +169,64 @@ fn bench_state_json(c: &mut Criterion, f: &Fleet) {
     g.finish();
 }
 
+/// R12: one event on a card whose late window (48 hours) holds 50 events, in
+/// time order and a day late, beside an in-order event on the same card under
+/// no window. Each applies to a copy of the card (`Card::apply`).
+fn bench_late(c: &mut Criterion, f: &Fleet) {
+    let text = include_str!("../../examples/policy.json").trim_end();
+    let policy48 = Policy::from_json(&format!(
+        "{}, \"late_window_hours\": 48}}",
+        text.strip_suffix('}').expect("a JSON object")
+    ))
+    .expect("policy with a window");
+    let usage = Event::from_json(r#"{"type": "usage", "bytes": 1000}"#).expect("event");
+    let live = f
+        .cards
+        .iter()
+        .find(|c| c.status() == iotcard::Status::Active && c.clock() == Some(f.at))
+        .expect("an active card at the instant");
+    // 50 usage records 50 minutes apart: the last 41 h 40 min, inside the window.
+    let (mut windowed, mut plain) = (live.clone(), live.clone());
+    let mut at = f.at;
+    for _ in 0..50 {
+        at = at.checked_add_seconds(50 * 60).expect("in range");
+        windowed = windowed
+            .apply(&policy48, at, &usage)
+            .expect("in order")
+            .card;
+        plain = plain.apply(&f.policy, at, &usage).expect("in order").card;
+    }
+    let next = at.checked_add_seconds(60).expect("in range");
+    let late = at.checked_add_seconds(-24 * 3600).expect("in range");
+    let mut g = c.benchmark_group("late_window");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("in_order_no_window", |b| {
+        b.iter(|| black_box(plain.apply(&f.policy, next, black_box(&usage)).expect("ok")));
+    });
+    g.bench_function("in_order_window_50", |b| {
+        b.iter(|| {
+            black_box(
+                windowed
+                    .apply(&policy48, next, black_box(&usage))
+                    .expect("ok"),
+            )
+        });
+    });
+    g.bench_function("late_window_50", |b| {
+        b.iter(|| {
+            black_box(
+                windowed
+                    .apply(&policy48, late, black_box(&usage))
+                    .expect("late"),
+            )
+        });
+    });
+    g.finish();
+}
+
 fn benches(c: &mut Criterion) {
     let f = fleet();
+    bench_late(c, &f);
     bench_assess(c, &f);
     bench_apply(c, &f);
     bench_advance(c, &f);
