@@ -5,6 +5,7 @@
 //! (the callers turn it into an error), never a panic.
 
 use std::fmt;
+use std::num::NonZeroU32;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -34,20 +35,40 @@ use crate::Error;
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Instant {
     secs: i64,
-    nanos: u32,
+    /// The nanoseconds plus one: a `NonZeroU32` gives `Option<Instant>` a niche,
+    /// so an optional instant is as small as an instant (assessments and cards
+    /// hold many).
+    nanos1: NonZeroU32,
 }
 
+// An optional instant costs no more than an instant (the niche of `nanos1`).
+const _: () = assert!(size_of::<Option<Instant>>() == size_of::<Instant>());
+
 impl Instant {
+    /// The instant `secs` seconds and `nanos` nanoseconds after the epoch,
+    /// unchecked.
+    const fn raw(secs: i64, nanos: u32) -> Instant {
+        Instant {
+            secs,
+            nanos1: match NonZeroU32::new(nanos.saturating_add(1)) {
+                Some(n) => n,
+                None => NonZeroU32::MAX,
+            },
+        }
+    }
+
+    /// The nanoseconds past the second.
+    const fn nanos(self) -> u32 {
+        self.nanos1.get() - 1
+    }
+
     /// 1970-01-01T00:00:00Z.
-    pub const UNIX_EPOCH: Instant = Instant { secs: 0, nanos: 0 };
+    pub const UNIX_EPOCH: Instant = Instant::raw(0, 0);
 
     /// The first instant of the supported range, 1900-01-01T00:00:00Z. Every door
     /// (RFC 3339 text, Unix milliseconds, chrono, Python `datetime`) and every
     /// operation refuses an earlier one with `invalid_input` naming the field.
-    pub const MIN: Instant = Instant {
-        secs: -2_208_988_800,
-        nanos: 0,
-    };
+    pub const MIN: Instant = Instant::raw(-2_208_988_800, 0);
 
     /// The last instant of the supported range, 9898-12-31T23:59:59.999999999Z.
     /// Every instant the library computes from instants in the range (a period
@@ -55,19 +76,13 @@ impl Instant {
     /// [`crate::MAX_POLICY_MONTHS`] months) is before 9999-01-01T00:00:00Z, so it
     /// is written with a four-digit year in every offset a policy allows, and
     /// Python's `datetime` can hold it.
-    pub const MAX: Instant = Instant {
-        secs: 250_215_091_199,
-        nanos: 999_999_999,
-    };
+    pub const MAX: Instant = Instant::raw(250_215_091_199, 999_999_999);
 
     /// `secs` seconds later (earlier when negative); `None` outside the
     /// supported range.
     pub fn checked_add_seconds(self, secs: i64) -> Option<Instant> {
-        if self.nanos < 1_000_000_000 {
-            let t = Instant {
-                secs: self.secs.checked_add(secs)?,
-                nanos: self.nanos,
-            };
+        if self.nanos() < 1_000_000_000 {
+            let t = Instant::raw(self.secs.checked_add(secs)?, self.nanos());
             return (Instant::MIN <= t && t <= Instant::MAX).then_some(t);
         }
         // A leap second: chrono's arithmetic.
@@ -103,7 +118,7 @@ impl Instant {
 
     /// Unix milliseconds (sub-millisecond digits are rounded down).
     pub const fn unix_millis(self) -> i64 {
-        self.secs * 1000 + (self.nanos / 1_000_000) as i64
+        self.secs * 1000 + (self.nanos() / 1_000_000) as i64
     }
 
     /// Unix seconds (rounded down).
@@ -113,7 +128,7 @@ impl Instant {
 
     /// The nanoseconds past [`Instant::unix_seconds`].
     pub const fn subsec_nanos(self) -> u32 {
-        self.nanos
+        self.nanos()
     }
 
     /// RFC 3339 in `tz` ([`format_instant`]).
@@ -124,10 +139,7 @@ impl Instant {
     /// An instant the library computed (a period end, the end of retention):
     /// not checked against the supported range.
     pub(crate) const fn computed(t: DateTime<Utc>) -> Instant {
-        Instant {
-            secs: t.timestamp(),
-            nanos: t.timestamp_subsec_nanos(),
-        }
+        Instant::raw(t.timestamp(), t.timestamp_subsec_nanos())
     }
 
     /// `t`, when it is in the supported range.
@@ -145,7 +157,7 @@ impl Instant {
         // Every instant was made from one of chrono's (or, by the fast parser
         // and `checked_add_seconds`, inside the supported range), so this is
         // always `Some`.
-        DateTime::from_timestamp(self.secs, self.nanos).unwrap_or(DateTime::<Utc>::MIN_UTC)
+        DateTime::from_timestamp(self.secs, self.nanos()).unwrap_or(DateTime::<Utc>::MIN_UTC)
     }
 }
 
@@ -286,18 +298,12 @@ pub fn parse_instant(field: &str, s: &str) -> Result<Instant, Error> {
 
 /// The earliest instant the library computes from the supported range (a quota
 /// period's start, at most a year and a day before its instant): 1898-01-01T00:00:00Z.
-pub(crate) const COMPUTED_MIN: Instant = Instant {
-    secs: -2_272_060_800,
-    nanos: 0,
-};
+pub(crate) const COMPUTED_MIN: Instant = Instant::raw(-2_272_060_800, 0);
 
 /// The first instant past every one the library computes from the supported
 /// range (the end of retention, at most 1200 months and a day after):
 /// 9999-01-01T00:00:00Z, still a four-digit year in every offset.
-pub(crate) const COMPUTED_END: Instant = Instant {
-    secs: 253_370_764_800,
-    nanos: 0,
-};
+pub(crate) const COMPUTED_END: Instant = Instant::raw(253_370_764_800, 0);
 
 /// [`parse_instant`] for an instant the library computed and stored (see
 /// [`rfc3339::computed`]).
@@ -443,10 +449,7 @@ mod fast {
         let local =
             days_from_civil(year, month, day) * DAY + i64::from(hour * 3600 + minute * 60 + second);
         // Years 0000..=9999: well inside chrono's range.
-        Some(Instant {
-            secs: local - offset,
-            nanos,
-        })
+        Some(Instant::raw(local - offset, nanos))
     }
 
     fn put2(out: &mut [u8], i: usize, v: u32) {
@@ -458,7 +461,7 @@ mod fast {
     /// 9 digits, none when whole), written into `buf`; `None` for a local year
     /// outside 0000..=9999 or a leap second, left to chrono.
     pub(super) fn format(t: Instant, tz: TimeZone, buf: &mut Buf) -> Option<&str> {
-        let nanos = t.nanos;
+        let nanos = t.nanos();
         if nanos >= 1_000_000_000 {
             return None;
         }
@@ -748,7 +751,7 @@ impl Civil {
             month,
             day,
             second: local.rem_euclid(DAY),
-            nanos: t.nanos,
+            nanos: t.nanos(),
         }
     }
 
