@@ -140,7 +140,7 @@ struct Builder<'p> {
 impl Builder<'_> {
     fn push(&mut self, at: Instant, event: Event) {
         if let Ok(a) = self.card.apply(self.policy, at, &event) {
-            self.events.push(TimedEvent { at, event });
+            self.events.push(TimedEvent::new(at, event));
             self.card = a.replacement.unwrap_or(a.card);
         }
     }

@@ -194,6 +194,12 @@ impl PyReplayed {
     fn later_events(&self) -> usize {
         self.replayed.later_events
     }
+    /// R12.5: positions in the entry's events of re-deliveries (an id the card
+    /// had accepted, the same content), each ignored.
+    #[getter]
+    fn duplicates<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, &self.replayed.duplicates)
+    }
     /// The events the card refused, in order (each skipped; the replay went on).
     #[getter]
     fn refused<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {

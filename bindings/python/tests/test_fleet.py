@@ -115,3 +115,15 @@ def test_bad_lines_are_invalid_input_naming_the_field() -> None:
         FleetEntry.from_json("[]")
     with pytest.raises(iotcard.InvalidInput, match="naive"):
         FleetEntry.from_dict(line()).replay(Policy(), datetime(2026, 3, 1))
+
+
+def test_a_re_delivered_event_with_its_id_is_a_duplicate() -> None:
+    pay = ("2026-02-04T09:00:00+08:00", {"type": "payment", "amount": 200, "id": "pay-1"})
+    at = datetime(2026, 3, 1, tzinfo=CST)
+    twice = FleetEntry.from_dict(line(ACTIVATE, pay, pay)).replay(Policy(), at)
+    once = FleetEntry.from_dict(line(ACTIVATE, pay)).replay(Policy(), at)
+    assert twice.duplicates == (2,) and twice.refused == () and once.duplicates == ()
+    assert twice.card == once.card and twice.card.balance == 1200
+    other = ("2026-02-04T09:00:00+08:00", {"type": "payment", "amount": 300, "id": "pay-1"})
+    (refused,) = FleetEntry.from_dict(line(ACTIVATE, pay, other)).replay(Policy(), at).refused
+    assert refused.index == 2 and isinstance(refused.error, iotcard.EventIdConflict)

@@ -25,7 +25,7 @@ const TABLE: &str = "events";
 /// let e = TimedEvent {
 ///     at: parse_instant("at", "2026-01-05T10:00:00+08:00")?,
 ///     event: Event::from_json(r#"{"type": "payment", "amount": 500}"#)?,
-/// };
+///, id: None };
 /// let mut b = iotcard_arrow::EventsBuilder::default();
 /// b.push(&iccid, &e)?;
 /// let batch = b.finish();
@@ -153,7 +153,7 @@ impl EventsReader {
         let json = str_at(&self.event, i).ok_or_else(|| null("events.event"))?;
         let event = Event::from_json(json).map_err(|e| e.within("events"))?;
         event.validate().map_err(|e| e.within("events"))?;
-        Ok((iccid, TimedEvent { at, event }))
+        Ok((iccid, TimedEvent::new(at, event)))
     }
 }
 
@@ -167,8 +167,7 @@ mod tests {
         let mut b = EventsBuilder::default();
         let e = TimedEvent {
             at: iotcard::parse_instant("at", "2026-01-05T10:00:00Z").unwrap(),
-            event: Event::from_json(r#"{"type": "payment", "amount": 5}"#).unwrap(),
-        };
+            event: Event::from_json(r#"{"type": "payment", "amount": 5}"#).unwrap(), id: None };
         b.push(&iccid, &e).unwrap();
         let batch = b.finish();
         let bad = arrow_array::StringArray::from(vec![r#"{"type": "payment", "amount": 0}"#]);

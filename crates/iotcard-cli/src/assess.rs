@@ -36,6 +36,8 @@ pub(crate) struct Summary {
     terminal: u64,
     /// Events the cards refused (reported and skipped; the cards went on).
     pub(crate) refused_events: u64,
+    /// R12.5: re-deliveries of accepted events (same id, same content), ignored.
+    pub(crate) duplicate_events: u64,
     /// Lines that could not be read, or whose card could not be assessed.
     pub(crate) skipped_lines: u64,
     /// Lines too long to keep, so `--save-states` cannot copy them.
@@ -77,6 +79,7 @@ impl Summary {
         self.needing_action += o.needing_action;
         self.terminal += o.terminal;
         self.refused_events += o.refused_events;
+        self.duplicate_events += o.duplicate_events;
         self.skipped_lines += o.skipped_lines;
         self.unkept_lines += o.unkept_lines;
         self.later_events += o.later_events;
@@ -97,6 +100,13 @@ impl Summary {
             self.skipped_lines,
             self.later_events
         )?;
+        if self.duplicate_events > 0 {
+            writeln!(
+                w,
+                "{} duplicate events ignored (an id already accepted, the same content: R12.5)",
+                self.duplicate_events
+            )?;
+        }
         writeln!(
             w,
             "totals: balance {} CNY, fees due {} CNY (replaced cards left out: their money \
@@ -689,6 +699,7 @@ fn assess_line(
             );
         }
     }
+    done.summary.duplicate_events += replayed.duplicates.len() as u64;
     done.summary.later_events += replayed.later_events as u64;
     for card in replayed
         .replaced

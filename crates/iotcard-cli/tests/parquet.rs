@@ -276,8 +276,7 @@ fn a_bad_row_is_reported_and_the_others_are_assessed() {
     let ghost = iotcard::Iccid::parse("89860012345678901238").expect("iccid");
     let e = iotcard::TimedEvent {
         at: parse_instant("at", UNTIL).expect("at"),
-        event: iotcard::Event::from_json(r#"{"type": "payment", "amount": 5}"#).expect("event"),
-    };
+        event: iotcard::Event::from_json(r#"{"type": "payment", "amount": 5}"#).expect("event"), id: None };
     b.push(&ghost, &e).expect("push");
     let ghosts = d.join("ghost.parquet");
     parquet_io::write_file(&ghosts, iotcard_arrow::events_schema(), &[b.finish()]).expect("write");

@@ -477,15 +477,69 @@ impl Event {
     }
 }
 
-/// An event with its instant: one entry of a card's event log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// An event with its instant and optional `id` (R12.5): one entry of a card's
+/// event log. In JSON, `{"at": ..., "event": {"type": ..., "id": ...}}`: the id
+/// sits in the event object, as in every door of the contract.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TimedEvent {
     /// When it happened.
-    #[serde(with = "rfc3339")]
     pub at: Instant,
     /// What happened.
     pub event: Event,
+    /// R12.5: the feed's id of the event, when it has one; a re-delivery of an
+    /// accepted id is a duplicate, not a second event.
+    pub id: Option<EventId>,
+}
+
+impl TimedEvent {
+    /// An event at `at` without an id.
+    pub const fn new(at: Instant, event: Event) -> TimedEvent {
+        TimedEvent {
+            at,
+            event,
+            id: None,
+        }
+    }
+}
+
+/// [`TimedEvent`] as JSON.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TimedEventJson {
+    #[serde(with = "rfc3339")]
+    at: Instant,
+    event: WithId,
+}
+
+impl<'de> Deserialize<'de> for TimedEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let TimedEventJson {
+            at,
+            event: WithId(event, id),
+        } = TimedEventJson::deserialize(d)?;
+        Ok(TimedEvent { at, event, id })
+    }
+}
+
+impl Serialize for TimedEvent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeStruct as _};
+        let mut st = s.serialize_struct("TimedEvent", 2)?;
+        st.serialize_field("at", &self.at)?;
+        match &self.id {
+            None => st.serialize_field("event", &self.event)?,
+            Some(id) => {
+                let Value::Object(mut fields) =
+                    serde_json::to_value(self.event).map_err(S::Error::custom)?
+                else {
+                    return Err(S::Error::custom("an event serializes as an object"));
+                };
+                fields.insert("id".to_owned(), Value::String(id.as_str().to_owned()));
+                st.serialize_field("event", &fields)?;
+            }
+        }
+        st.end()
+    }
 }
 
 #[cfg(test)]

@@ -131,6 +131,10 @@ pub struct Replayed {
     /// it), the replay going on with the next. Empty (no allocation) on a clean
     /// feed.
     pub refused: Vec<Refused>,
+    /// R12.5: positions in the entry's `events` of the re-deliveries of events
+    /// the card had accepted under the same `id` (same content): each a no-op.
+    /// Empty (no allocation) on a feed without repeats.
+    pub duplicates: Vec<usize>,
 }
 
 /// An event refused during [`FleetEntry::replay`]: reported and skipped.
@@ -261,15 +265,33 @@ impl FleetEntry {
         let mut replaced = Vec::new();
         let mut refused = Vec::new();
         let mut changes = Vec::new();
+        let mut withdrawn = Vec::new();
+        let mut duplicates = Vec::new();
         let mut later_events = 0;
         for (index, t) in self.events.iter().enumerate() {
             if t.at > at {
                 later_events += 1;
                 continue;
             }
-            match card.apply_in_place(policy, t.at, &t.event, &mut changes) {
-                Ok(Some(new)) => replaced.push(std::mem::replace(&mut card, new)),
-                Ok(None) => {}
+            let applied = match &t.id {
+                None => card
+                    .apply_in_place(policy, t.at, &t.event, &mut changes)
+                    .map(|replacement| (replacement, false)),
+                Some(id) => card
+                    .apply_identified_in_place(
+                        policy,
+                        t.at,
+                        &t.event,
+                        Some(id),
+                        &mut changes,
+                        &mut withdrawn,
+                    )
+                    .map(|a| (a.replacement, a.duplicate)),
+            };
+            match applied {
+                Ok((Some(new), _)) => replaced.push(std::mem::replace(&mut card, new)),
+                Ok((None, true)) => duplicates.push(index),
+                Ok((None, false)) => {}
                 Err(error) => refused.push(Refused {
                     index,
                     iccid: card.iccid(),
@@ -277,6 +299,7 @@ impl FleetEntry {
                 }),
             }
             changes.clear();
+            withdrawn.clear();
         }
         card.advance_in_place(policy, at, &mut changes)
             .map_err(|e| (self.events.len(), e))?;
@@ -285,6 +308,7 @@ impl FleetEntry {
             replaced,
             later_events,
             refused,
+            duplicates,
         })
     }
 }
@@ -320,6 +344,64 @@ mod tests {
         );
         let backwards = CARD.replace("2027-01-01", "2025-01-01");
         assert!(field_of(&format!("{{{backwards}}}")).starts_with("entry.card.plan"));
+    }
+
+    /// R12.5 in a fleet line: an event's `id` is read from the event object; a
+    /// re-delivery (same id, same content) is a duplicate that changes nothing,
+    /// the same id with other content is refused, and a line with ids writes
+    /// them back.
+    #[test]
+    fn event_ids_in_a_line_make_re_deliveries_duplicates() {
+        let ev = |at: &str, e: &str| format!(r#"{{"at": "{at}", "event": {e}}}"#);
+        let activate = ev(
+            "2026-01-02T00:00:00+08:00",
+            r#"{"type": "activate", "imei": "490154203237518"}"#,
+        );
+        let pay = ev(
+            "2026-01-03T00:00:00+08:00",
+            r#"{"type": "payment", "amount": 200, "id": "pay-1"}"#,
+        );
+        let other = ev(
+            "2026-01-03T00:00:00+08:00",
+            r#"{"id": "pay-1", "type": "payment", "amount": 300}"#,
+        );
+        let line = |events: &[&String]| {
+            let events: Vec<&str> = events.iter().map(|s| s.as_str()).collect();
+            FleetEntry::from_json(&format!(r#"{{{CARD}, "events": [{}]}}"#, events.join(",")))
+                .unwrap()
+        };
+        let policy = crate::Policy::default();
+        let at = crate::parse_instant("at", "2026-01-10T00:00:00+08:00").unwrap();
+        let entry = line(&[&activate, &pay, &pay]);
+        assert_eq!(
+            entry.events[1].id.as_ref().map(crate::EventId::as_str),
+            Some("pay-1")
+        );
+        let twice = entry.replay(&policy, at).unwrap();
+        assert_eq!(twice.duplicates, [2]);
+        assert!(twice.refused.is_empty());
+        let once = line(&[&activate, &pay]).replay(&policy, at).unwrap();
+        assert_eq!(twice.card.balance(), 200);
+        assert_eq!(twice.card.balance(), once.card.balance());
+        let conflict = line(&[&activate, &pay, &other]).replay(&policy, at).unwrap();
+        let refused: Vec<(usize, &str)> = conflict
+            .refused
+            .iter()
+            .map(|r| (r.index, r.error.code()))
+            .collect();
+        assert_eq!(refused, [(2, "event_id_conflict")]);
+        assert_eq!(conflict.card.balance(), 200);
+        // The id goes back into the event object when the line is written.
+        let back = FleetEntry::from_json(&entry.to_json()).unwrap();
+        assert_eq!(back, entry);
+        assert!(entry.to_json().contains(r#""id":"pay-1""#), "{}", entry.to_json());
+        // A bad id names the field.
+        let bad = ev(
+            "2026-01-03T00:00:00+08:00",
+            r#"{"type": "payment", "amount": 200, "id": ""}"#,
+        );
+        let e = FleetEntry::from_json(&format!(r#"{{{CARD}, "events": [{bad}]}}"#)).unwrap_err();
+        assert!(e.to_string().contains("id"), "{e}");
     }
 
     /// A refused event is reported with its index and skipped; the card goes on

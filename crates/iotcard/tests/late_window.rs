@@ -213,14 +213,12 @@ fn story() -> impl Strategy<Value = Vec<TimedEvent>> {
             let mut t = common::base();
             let mut out = vec![TimedEvent {
                 at: t,
-                event: Event::Activate { imei: Some(imei) },
-            }];
+                event: Event::Activate { imei: Some(imei) }, id: None }];
             for (g, s) in rest {
                 t = plus(t, g);
                 out.push(TimedEvent {
                     at: t,
-                    event: s.at(t),
-                });
+                    event: s.at(t), id: None });
             }
             out
         });

@@ -366,7 +366,7 @@ proptest! {
             check_refusal_changes_nothing(&policy, &o.before, &o.event)?;
         }
         for (d, event) in extra {
-            check_refusal_changes_nothing(&policy, &card, &TimedEvent { at: plus(clock(&card), d), event })?;
+            check_refusal_changes_nothing(&policy, &card, &TimedEvent { at: plus(clock(&card), d), event, id: None })?;
         }
     }
 
@@ -718,12 +718,10 @@ fn the_helpers_reach_holds_and_terminal_states() {
     let log = [
         TimedEvent {
             at: at("2026-01-02T00:00:00+08:00"),
-            event: Event::Activate { imei: Some(imei) },
-        },
+            event: Event::Activate { imei: Some(imei) }, id: None },
         TimedEvent {
             at: at("2026-01-03T00:00:00+08:00"),
-            event: Event::Charge { amount: 500 },
-        },
+            event: Event::Charge { amount: 500 }, id: None },
     ];
     let (outcomes, card) = replay(&policy, &new, &log);
     assert!(outcomes.iter().all(|o| o.result.is_ok()));

@@ -637,6 +637,9 @@ class Replayed:
     @property
     def later_events(self) -> int: ...
     @property
+    def duplicates(self) -> tuple[int, ...]:
+        """R12.5: positions in the entry's events of re-deliveries (an accepted id, the same content), ignored."""
+    @property
     def refused(self) -> tuple[Refused, ...]:
         """The events the card refused, in order: each skipped, the replay going on."""
     def stored(self) -> tuple[FleetEntry, ...]:

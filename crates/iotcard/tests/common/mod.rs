@@ -307,15 +307,13 @@ pub fn log(max: usize) -> impl Strategy<Value = Vec<TimedEvent>> {
                 t = plus(t, first);
                 out.push(TimedEvent {
                     at: t,
-                    event: Event::Activate { imei: Some(imei) },
-                });
+                    event: Event::Activate { imei: Some(imei) }, id: None });
             }
             for (g, s) in rest {
                 t = plus(t, g);
                 out.push(TimedEvent {
                     at: t,
-                    event: s.at(t),
-                });
+                    event: s.at(t), id: None });
             }
             out
         })
@@ -532,7 +530,7 @@ pub fn garbage_event_until(last: i32) -> impl Strategy<Value = Event> {
 pub fn garbage_log(max: usize, last: i32) -> impl Strategy<Value = Vec<TimedEvent>> {
     prop::collection::vec(
         (garbage_instant_until(last), garbage_event_until(last))
-            .prop_map(|(at, event)| TimedEvent { at, event }),
+            .prop_map(|(at, event)| TimedEvent::new(at, event)),
         0..max,
     )
     .prop_map(|mut v| {
