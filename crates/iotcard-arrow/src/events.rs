@@ -167,7 +167,9 @@ mod tests {
         let mut b = EventsBuilder::default();
         let e = TimedEvent {
             at: iotcard::parse_instant("at", "2026-01-05T10:00:00Z").unwrap(),
-            event: Event::from_json(r#"{"type": "payment", "amount": 5}"#).unwrap(), id: None };
+            event: Event::from_json(r#"{"type": "payment", "amount": 5}"#).unwrap(),
+            id: None,
+        };
         b.push(&iccid, &e).unwrap();
         let batch = b.finish();
         let bad = arrow_array::StringArray::from(vec![r#"{"type": "payment", "amount": 0}"#]);

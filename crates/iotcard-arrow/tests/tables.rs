@@ -25,7 +25,7 @@ fn fleet() -> (Vec<Card>, Vec<(iotcard::Iccid, iotcard::TimedEvent)>) {
             iotcard::fleet::Start::New(c) => c.iccid,
             iotcard::fleet::Start::Stored(c) => c.iccid(),
         };
-        events.extend(e.events.iter().map(|t| (iccid, *t)));
+        events.extend(e.events.iter().map(|t| (iccid, t.clone())));
         for until in ["2025-06-01T00:00:00+08:00", "2026-06-01T00:00:00+08:00"] {
             let until = parse_instant("until", until).unwrap();
             if let Ok(r) = e.replay(&policy, until) {

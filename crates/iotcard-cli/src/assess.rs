@@ -68,6 +68,12 @@ impl Summary {
         }
     }
 
+    /// Counts a replay's duplicates (R12.5) and events later than the instant.
+    pub(crate) fn count_replay(&mut self, r: &iotcard::fleet::Replayed) {
+        self.duplicate_events += r.duplicates.len() as u64;
+        self.later_events += r.later_events as u64;
+    }
+
     pub(crate) fn merge(&mut self, o: &Summary) {
         self.cards += o.cards;
         for (a, b) in self.by_status.iter_mut().zip(o.by_status) {
@@ -699,8 +705,7 @@ fn assess_line(
             );
         }
     }
-    done.summary.duplicate_events += replayed.duplicates.len() as u64;
-    done.summary.later_events += replayed.later_events as u64;
+    done.summary.count_replay(&replayed);
     for card in replayed
         .replaced
         .iter()

@@ -245,7 +245,7 @@ fn assess_batch(
                 r.error
             );
         }
-        done.summary.later_events += replayed.later_events as u64;
+        done.summary.count_replay(&replayed);
         for card in replayed
             .replaced
             .iter()

@@ -1024,3 +1024,46 @@ fn help_lists_every_command() {
         assert!(assess.contains(option), "{option}: {assess}");
     }
 }
+
+/// R12.5 in the daily run: a payment delivered twice under one id counts once,
+/// the summary says so, and the same id with other content is a refused event.
+#[test]
+fn a_feed_delivered_twice_counts_each_event_once() {
+    let pay = (
+        "2026-01-03T09:00:00+08:00",
+        r#"{"type": "payment", "amount": 200, "id": "pay-1"}"#,
+    );
+    let twice = new_card_line(&[ACTIVATE, pay, pay]);
+    let once = new_card_line(&[ACTIVATE, pay]);
+    let run = |line: &str| {
+        iotcard(
+            &["assess", "-", "--at", AT, "--format", "jsonl"],
+            Some(line),
+        )
+    };
+    let (a, b) = (run(&twice), run(&once));
+    assert_eq!(a.status.code(), Some(0), "{}", text(&a.stderr));
+    assert_eq!(a.stdout, b.stdout);
+    assert!(
+        text(&a.stderr).contains("1 duplicate events ignored"),
+        "{}",
+        text(&a.stderr)
+    );
+    assert!(
+        !text(&b.stderr).contains("duplicate"),
+        "{}",
+        text(&b.stderr)
+    );
+    let other = (
+        "2026-01-03T09:00:00+08:00",
+        r#"{"type": "payment", "amount": 300, "id": "pay-1"}"#,
+    );
+    let c = run(&new_card_line(&[ACTIVATE, pay, other]));
+    assert_eq!(c.status.code(), Some(0), "{}", text(&c.stderr));
+    assert_eq!(c.stdout, b.stdout);
+    assert!(
+        text(&c.stderr).contains("event_id_conflict"),
+        "{}",
+        text(&c.stderr)
+    );
+}

@@ -246,7 +246,7 @@ fn parquet_saved_states_are_the_json_lines_saved_states() {
             panic!("a saved line is a stored state")
         };
         assert_eq!(card.to_json(), state.to_json());
-        want_later.extend(line.events.iter().map(|e| (card.iccid(), *e)));
+        want_later.extend(line.events.iter().map(|e| (card.iccid(), e.clone())));
     }
     assert!(!want_later.is_empty(), "events after --at are carried over");
     assert_eq!(later, want_later);
@@ -276,7 +276,9 @@ fn a_bad_row_is_reported_and_the_others_are_assessed() {
     let ghost = iotcard::Iccid::parse("89860012345678901238").expect("iccid");
     let e = iotcard::TimedEvent {
         at: parse_instant("at", UNTIL).expect("at"),
-        event: iotcard::Event::from_json(r#"{"type": "payment", "amount": 5}"#).expect("event"), id: None };
+        event: iotcard::Event::from_json(r#"{"type": "payment", "amount": 5}"#).expect("event"),
+        id: None,
+    };
     b.push(&ghost, &e).expect("push");
     let ghosts = d.join("ghost.parquet");
     parquet_io::write_file(&ghosts, iotcard_arrow::events_schema(), &[b.finish()]).expect("write");

@@ -225,7 +225,7 @@ impl FleetEntry {
             .collect();
         out.push(FleetEntry {
             start: Start::Stored(Box::new(replayed.card)),
-            events: self.events.iter().filter(|t| t.at > at).copied().collect(),
+            events: self.events.iter().filter(|t| t.at > at).cloned().collect(),
         });
         out
     }
@@ -383,7 +383,9 @@ mod tests {
         let once = line(&[&activate, &pay]).replay(&policy, at).unwrap();
         assert_eq!(twice.card.balance(), 200);
         assert_eq!(twice.card.balance(), once.card.balance());
-        let conflict = line(&[&activate, &pay, &other]).replay(&policy, at).unwrap();
+        let conflict = line(&[&activate, &pay, &other])
+            .replay(&policy, at)
+            .unwrap();
         let refused: Vec<(usize, &str)> = conflict
             .refused
             .iter()
@@ -394,7 +396,11 @@ mod tests {
         // The id goes back into the event object when the line is written.
         let back = FleetEntry::from_json(&entry.to_json()).unwrap();
         assert_eq!(back, entry);
-        assert!(entry.to_json().contains(r#""id":"pay-1""#), "{}", entry.to_json());
+        assert!(
+            entry.to_json().contains(r#""id":"pay-1""#),
+            "{}",
+            entry.to_json()
+        );
         // A bad id names the field.
         let bad = ev(
             "2026-01-03T00:00:00+08:00",

@@ -55,7 +55,7 @@ fn arrivals(log: &[TimedEvent], hours: u32, delays: &[(u32, bool)]) -> Vec<Arriv
         .map(|(i, e)| {
             let (d, advance_first) = delays.get(i).copied().unwrap_or((0, false));
             Arrival {
-                event: *e,
+                event: e.clone(),
                 id: EventId::parse(&format!("e{i}")).expect("id"),
                 delivered: plus(e.at, i64::from(d) % window),
                 advance_first,
@@ -138,7 +138,7 @@ fn deliver(policy: &Policy, new: &NewCard, arrivals: &[Arrival], reload: bool) -
             Ok(done) => {
                 assert!(!done.duplicate, "ids are unique in the story");
                 run.ledger.post(&done.changes, &done.withdrawn);
-                run.accepted.push((a.event, a.id.clone()));
+                run.accepted.push((a.event.clone(), a.id.clone()));
                 run.results.push(Ok(done.duplicate));
                 card = done.card;
             }
@@ -213,12 +213,16 @@ fn story() -> impl Strategy<Value = Vec<TimedEvent>> {
             let mut t = common::base();
             let mut out = vec![TimedEvent {
                 at: t,
-                event: Event::Activate { imei: Some(imei) }, id: None }];
+                event: Event::Activate { imei: Some(imei) },
+                id: None,
+            }];
             for (g, s) in rest {
                 t = plus(t, g);
                 out.push(TimedEvent {
                     at: t,
-                    event: s.at(t), id: None });
+                    event: s.at(t),
+                    id: None,
+                });
             }
             out
         });
@@ -286,7 +290,7 @@ proptest! {
             }
             if let Ok(done) = card.apply_identified(&policy, a.event.at, &a.event.event, Some(&a.id)) {
                 card = done.card;
-                seen.push((a.event, a.id.clone()));
+                seen.push((a.event.clone(), a.id.clone()));
             }
             for (at_step, which) in &again {
                 if at_step.index(arrivals.len()) != k || seen.is_empty() {

@@ -652,7 +652,7 @@ fn replay_through_json(
         }
         out.push(Outcome {
             before: card,
-            event: *e,
+            event: e.clone(),
             result,
         });
     }
@@ -718,10 +718,14 @@ fn the_helpers_reach_holds_and_terminal_states() {
     let log = [
         TimedEvent {
             at: at("2026-01-02T00:00:00+08:00"),
-            event: Event::Activate { imei: Some(imei) }, id: None },
+            event: Event::Activate { imei: Some(imei) },
+            id: None,
+        },
         TimedEvent {
             at: at("2026-01-03T00:00:00+08:00"),
-            event: Event::Charge { amount: 500 }, id: None },
+            event: Event::Charge { amount: 500 },
+            id: None,
+        },
     ];
     let (outcomes, card) = replay(&policy, &new, &log);
     assert!(outcomes.iter().all(|o| o.result.is_ok()));

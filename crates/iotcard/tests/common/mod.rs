@@ -307,13 +307,17 @@ pub fn log(max: usize) -> impl Strategy<Value = Vec<TimedEvent>> {
                 t = plus(t, first);
                 out.push(TimedEvent {
                     at: t,
-                    event: Event::Activate { imei: Some(imei) }, id: None });
+                    event: Event::Activate { imei: Some(imei) },
+                    id: None,
+                });
             }
             for (g, s) in rest {
                 t = plus(t, g);
                 out.push(TimedEvent {
                     at: t,
-                    event: s.at(t), id: None });
+                    event: s.at(t),
+                    id: None,
+                });
             }
             out
         })
@@ -343,7 +347,7 @@ pub fn replay(policy: &Policy, new: &NewCard, log: &[TimedEvent]) -> (Vec<Outcom
         };
         out.push(Outcome {
             before: card.clone(),
-            event: *e,
+            event: e.clone(),
             result,
         });
         if let Some(next) = next {
