@@ -22,10 +22,10 @@ const TABLE: &str = "events";
 /// ```
 /// # use iotcard::{Event, Iccid, TimedEvent, parse_instant};
 /// let iccid = Iccid::parse("89860012345678901238")?;
-/// let e = TimedEvent {
-///     at: parse_instant("at", "2026-01-05T10:00:00+08:00")?,
-///     event: Event::from_json(r#"{"type": "payment", "amount": 500}"#)?,
-///, id: None };
+/// let e = TimedEvent::new(
+///     parse_instant("at", "2026-01-05T10:00:00+08:00")?,
+///     Event::from_json(r#"{"type": "payment", "amount": 500}"#)?,
+/// );
 /// let mut b = iotcard_arrow::EventsBuilder::default();
 /// b.push(&iccid, &e)?;
 /// let batch = b.finish();
@@ -60,7 +60,7 @@ impl EventsBuilder {
         let at = to_ms("events.at", e.at)?;
         self.iccid.append_value(iccid.as_str());
         self.at.append_value(at);
-        self.event.append_value(e.event.to_json());
+        self.event.append_value(e.event_json());
         Ok(())
     }
 
@@ -151,9 +151,8 @@ impl EventsReader {
         let iccid = Iccid::parse(iccid).map_err(|e| e.renamed("events.iccid"))?;
         let at = self.at.required(i)?;
         let json = str_at(&self.event, i).ok_or_else(|| null("events.event"))?;
-        let event = Event::from_json(json).map_err(|e| e.within("events"))?;
-        event.validate().map_err(|e| e.within("events"))?;
-        Ok((iccid, TimedEvent::new(at, event)))
+        let (event, id) = Event::from_json_with_id(json).map_err(|e| e.within("events"))?;
+        Ok((iccid, TimedEvent { at, event, id }))
     }
 }
 
@@ -171,6 +170,18 @@ mod tests {
             id: None,
         };
         b.push(&iccid, &e).unwrap();
+        // An event's id (R12.5) goes into its JSON and comes back.
+        let with_id = TimedEvent {
+            id: Some(iotcard::EventId::parse("pay-7").unwrap()),
+            ..e.clone()
+        };
+        let mut ids = EventsBuilder::default();
+        ids.push(&iccid, &with_id).unwrap();
+        let ids = ids.finish();
+        assert_eq!(
+            EventsReader::new(&ids).unwrap().row(0).unwrap(),
+            (iccid, with_id)
+        );
         let batch = b.finish();
         let bad = arrow_array::StringArray::from(vec![r#"{"type": "payment", "amount": 0}"#]);
         let batch = RecordBatch::try_new(

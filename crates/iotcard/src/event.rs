@@ -521,23 +521,39 @@ impl<'de> Deserialize<'de> for TimedEvent {
     }
 }
 
+impl TimedEvent {
+    /// The event object's JSON, with its `id` when it has one: what
+    /// [`Event::from_json_with_id`] reads back.
+    pub fn event_json(&self) -> String {
+        serde_json::to_string(&WithIdRef(self)).unwrap_or_default()
+    }
+}
+
+/// The event object of a [`TimedEvent`], with its `id`.
+struct WithIdRef<'a>(&'a TimedEvent);
+
+impl Serialize for WithIdRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error as _;
+        let Some(id) = &self.0.id else {
+            return self.0.event.serialize(s);
+        };
+        let Value::Object(mut fields) =
+            serde_json::to_value(self.0.event).map_err(S::Error::custom)?
+        else {
+            return Err(S::Error::custom("an event serializes as an object"));
+        };
+        fields.insert("id".to_owned(), Value::String(id.as_str().to_owned()));
+        fields.serialize(s)
+    }
+}
+
 impl Serialize for TimedEvent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{Error as _, SerializeStruct as _};
+        use serde::ser::SerializeStruct as _;
         let mut st = s.serialize_struct("TimedEvent", 2)?;
         st.serialize_field("at", &self.at)?;
-        match &self.id {
-            None => st.serialize_field("event", &self.event)?,
-            Some(id) => {
-                let Value::Object(mut fields) =
-                    serde_json::to_value(self.event).map_err(S::Error::custom)?
-                else {
-                    return Err(S::Error::custom("an event serializes as an object"));
-                };
-                fields.insert("id".to_owned(), Value::String(id.as_str().to_owned()));
-                st.serialize_field("event", &fields)?;
-            }
-        }
+        st.serialize_field("event", &WithIdRef(self))?;
         st.end()
     }
 }
