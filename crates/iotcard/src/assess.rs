@@ -604,6 +604,11 @@ fn assess_settled(c: &Card, ctx: &Assessor<'_>, s: &Schedule) -> Result<Assessme
             can.insert(a);
         }
     }
+    // Every fallible part before the value, so that it is built in place.
+    let refund = match s.refund_from {
+        Some(from) => refund(c, p, ctx.at_civil, from)?,
+        None => Refund::default(),
+    };
     Ok(Assessment {
         at,
         timezone: p.timezone,
@@ -627,10 +632,7 @@ fn assess_settled(c: &Card, ctx: &Assessor<'_>, s: &Schedule) -> Result<Assessme
         can,
         manual_suspend_unmet: unmet,
         call_restriction: call_restriction(holds),
-        refund: match s.refund_from {
-            Some(from) => refund(c, p, ctx.at_civil, from)?,
-            None => Refund::default(),
-        },
+        refund,
         auto_resume_on_payment: p.auto_resume_on_payment,
     })
 }
