@@ -1,42 +1,11 @@
 //! The `iotcard` command, run as a user runs it.
 
+mod common;
+
+use common::{iotcard, root, text};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn iotcard(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_iotcard"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("iotcard runs");
-    if let Some(text) = stdin {
-        // The command may refuse its arguments and exit before reading stdin.
-        match child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(text.as_bytes())
-        {
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => panic!("write stdin: {e}"),
-            _ => {}
-        }
-    } else {
-        drop(child.stdin.take());
-    }
-    child.wait_with_output().expect("iotcard finishes")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 const AT: &str = "2026-11-25T12:00:00+08:00";
 

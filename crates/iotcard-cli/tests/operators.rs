@@ -1,41 +1,8 @@
 //! `iotcard assess --policy-book` and `iotcard reconcile`, run as a user runs them.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn iotcard(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_iotcard"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("iotcard runs");
-    if let Some(text) = stdin {
-        match child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(text.as_bytes())
-        {
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => panic!("write stdin: {e}"),
-            _ => {}
-        }
-    } else {
-        drop(child.stdin.take());
-    }
-    child.wait_with_output().expect("iotcard finishes")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use common::{iotcard, root, text};
 
 /// A card (ICCID given) with 200 fen, activated on 2026-01-02.
 fn line(iccid: &str) -> String {
