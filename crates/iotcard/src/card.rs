@@ -471,13 +471,9 @@ impl Card {
         event: &Event,
         changes: &mut Vec<Change>,
     ) -> Result<Option<Card>, Error> {
-        if window::is_strict(self, policy) {
-            return window::apply_strict(self, policy, at, event, changes)
-                .map(|replacement| replacement.map(|new| *new));
-        }
         let mut withdrawn = Vec::new();
-        window::apply(self, policy, at, event, None, changes, &mut withdrawn)
-            .map(|(replacement, _)| replacement.map(|new| *new))
+        self.apply_identified_in_place(policy, at, event, None, changes, &mut withdrawn)
+            .map(|a| a.replacement)
     }
 
     /// [`Card::apply_identified`] in place, appending to `changes` the changes
@@ -496,6 +492,14 @@ impl Card {
         changes: &mut Vec<Change>,
         withdrawn: &mut Vec<Change>,
     ) -> Result<AppliedInPlace, Error> {
+        if id.is_none() && window::is_strict(self, policy) {
+            // No window and no id: the in-order path, with nothing to journal.
+            let replacement = window::apply_strict(self, policy, at, event, changes)?;
+            return Ok(AppliedInPlace {
+                replacement: replacement.map(|new| *new),
+                duplicate: false,
+            });
+        }
         let (replacement, duplicate) =
             window::apply(self, policy, at, event, id, changes, withdrawn)?;
         Ok(AppliedInPlace {

@@ -11,6 +11,7 @@ use crate::card::{Card, NewCard, StateJson};
 use crate::error::{MAX_LOG_JSON_BYTES, parse_json_limited};
 use crate::event::TimedEvent;
 use crate::policy::Policy;
+use crate::window::AppliedInPlace;
 use crate::{Error, Iccid, Instant};
 
 /// Most events one fleet entry may carry; more is refused with `invalid_input`.
@@ -273,25 +274,23 @@ impl FleetEntry {
                 later_events += 1;
                 continue;
             }
-            let applied = match &t.id {
-                None => card
-                    .apply_in_place(policy, t.at, &t.event, &mut changes)
-                    .map(|replacement| (replacement, false)),
-                Some(id) => card
-                    .apply_identified_in_place(
-                        policy,
-                        t.at,
-                        &t.event,
-                        Some(id),
-                        &mut changes,
-                        &mut withdrawn,
-                    )
-                    .map(|a| (a.replacement, a.duplicate)),
-            };
+            let applied = card.apply_identified_in_place(
+                policy,
+                t.at,
+                &t.event,
+                t.id.as_ref(),
+                &mut changes,
+                &mut withdrawn,
+            );
             match applied {
-                Ok((Some(new), _)) => replaced.push(std::mem::replace(&mut card, new)),
-                Ok((None, true)) => duplicates.push(index),
-                Ok((None, false)) => {}
+                Ok(AppliedInPlace {
+                    replacement: Some(new),
+                    ..
+                }) => replaced.push(std::mem::replace(&mut card, new)),
+                Ok(AppliedInPlace {
+                    duplicate: true, ..
+                }) => duplicates.push(index),
+                Ok(_) => {}
                 Err(error) => refused.push(Refused {
                     index,
                     iccid: card.iccid(),
