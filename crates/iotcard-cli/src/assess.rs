@@ -270,10 +270,13 @@ pub(crate) fn open(path: &Path) -> io::Result<(Box<dyn Read>, Option<u64>)> {
     }
 }
 
-/// A file written beside its target (`.NAME.iotcard-PID.tmp` in the same folder)
+/// A file written beside its target (`.NAME.iotcard.tmp` in the same folder)
 /// and renamed over it by [`Staged::commit`]: the target is either as it was or
 /// complete, whenever the run stops. The target may be the input itself: the
-/// input stays open on the old file until the end.
+/// input stays open on the old file until the end. The temporary name is the
+/// same on every run, so what a killed run left there is replaced by the next
+/// run's (and removed when that run ends) instead of piling up; two runs writing
+/// the same target at once are not supported.
 struct Staged {
     target: PathBuf,
     temp: PathBuf,
@@ -287,8 +290,9 @@ impl Staged {
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
         let mut temp_name = std::ffi::OsString::from(".");
         temp_name.push(name);
-        temp_name.push(format!(".iotcard-{}.tmp", std::process::id()));
+        temp_name.push(".iotcard.tmp");
         let temp = target.with_file_name(temp_name);
+        // Truncates what a killed run may have left under this name.
         let file = File::create(&temp)?;
         // The new file keeps the old one's permissions.
         if let Ok(meta) = std::fs::metadata(target) {

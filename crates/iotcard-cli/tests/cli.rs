@@ -812,6 +812,18 @@ fn a_run_killed_mid_way_leaves_yesterdays_states_as_they_were() {
         std::fs::read(&states).expect("states") == yesterday,
         "yesterday's states changed"
     );
+    // The killed run's temporary file is still there; the next run replaces it
+    // and leaves none behind.
+    assert!(dir.join(&temp).exists(), "{temp}");
+    let next = save_states(fleet_path.to_str().expect("UTF-8"), &states);
+    assert!(next.status.success(), "{}", text(&next.stderr));
+    let left: Vec<String> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|name| Path::new(name).extension().is_some_and(|x| x == "tmp"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left behind: {left:?}");
+    assert!(std::fs::read(&states).expect("states") == yesterday);
     std::fs::remove_dir_all(&dir).ok();
 }
 
