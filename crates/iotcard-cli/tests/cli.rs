@@ -733,6 +733,15 @@ fn save_states_to_the_input_path_is_safe() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// The names of the `.tmp` files in `dir` (what a staged write leaves while it runs).
+fn temp_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|name| Path::new(name).extension().is_some_and(|x| x == "tmp"))
+        .collect()
+}
+
 #[test]
 fn a_run_killed_mid_way_leaves_yesterdays_states_as_they_were() {
     let dir = temp_dir("killed");
@@ -783,13 +792,9 @@ fn a_run_killed_mid_way_leaves_yesterdays_states_as_they_were() {
     stdin.write_all(half).expect("send half the fleet");
     stdin.flush().expect("flush");
     let being_written = || {
-        std::fs::read_dir(&dir).expect("dir").find_map(|e| {
-            let e = e.expect("entry");
-            let name = e.file_name().to_string_lossy().into_owned();
-            (Path::new(&name).extension().is_some_and(|x| x == "tmp")
-                && e.metadata().is_ok_and(|m| m.len() > 0))
-            .then_some(name)
-        })
+        temp_files(&dir)
+            .into_iter()
+            .find(|name| std::fs::metadata(dir.join(name)).is_ok_and(|m| m.len() > 0))
     };
     // Waits for the run to have written part of the new states (not a timing
     // assertion: the bound only keeps a broken build from hanging the suite).
@@ -817,11 +822,7 @@ fn a_run_killed_mid_way_leaves_yesterdays_states_as_they_were() {
     assert!(dir.join(&temp).exists(), "{temp}");
     let next = save_states(fleet_path.to_str().expect("UTF-8"), &states);
     assert!(next.status.success(), "{}", text(&next.stderr));
-    let left: Vec<String> = std::fs::read_dir(&dir)
-        .expect("dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|name| Path::new(name).extension().is_some_and(|x| x == "tmp"))
-        .collect();
+    let left = temp_files(&dir);
     assert!(left.is_empty(), "temporary files left behind: {left:?}");
     assert!(std::fs::read(&states).expect("states") == yesterday);
     std::fs::remove_dir_all(&dir).ok();
