@@ -6,7 +6,7 @@ use crate::card::Card;
 use crate::change::{Cause, Change, Sink};
 use crate::event::Event;
 use crate::policy::Policy;
-use crate::schedule::{self, run_due};
+use crate::schedule::{self, NextDue};
 use crate::step::Step;
 use crate::{
     Error, Instant, arrears, binding, call_restriction, cancellation, expiry, maintenance, manual,
@@ -56,22 +56,26 @@ pub(crate) fn apply<S: Sink>(
     event: &Event,
     out: &mut S,
 ) -> Result<Option<Box<Card>>, Error> {
-    replay(card, p, at, event, out)
+    replay(card, p, at, event, out, &mut NextDue::default())
 }
 
-/// [`apply`], as the replays of R12 (`window.rs`) call it.
+/// [`apply`], as the replays of R12 (`window.rs`) call it, one event after
+/// another on the same card: `known` is the card's next scheduled change when
+/// the previous replay left it (and is left for the next one).
 pub(crate) fn replay<S: Sink>(
     card: &mut Card,
     p: &Policy,
     at: Instant,
     event: &Event,
     out: &mut S,
+    known: &mut NextDue,
 ) -> Result<Option<Box<Card>>, Error> {
-    validate(card, p, at, event, out)?;
+    let start = std::mem::take(known);
+    validate(card, p, at, event, out, start)?;
     let mut replacement = rule(card, p, at, event, out)?;
-    run_due(card, p, at, out)?;
+    *known = schedule::run_due_from(card, p, at, out, NextDue::default())?;
     if let Some(new) = replacement.as_mut() {
-        run_due(new, p, at, out)?;
+        schedule::run_due(new, p, at, out)?;
     }
     Ok(replacement)
 }
@@ -85,11 +89,12 @@ fn validate<S: Sink>(
     at: Instant,
     event: &Event,
     out: &mut S,
+    known: NextDue,
 ) -> Result<(), Error> {
     let kind = event.kind();
     crate::time::check_range("at", at)?;
     refuse_if_terminal(card, kind.name())?;
-    schedule::advance(card, p, at, out)?;
+    schedule::advance_from(card, p, at, out, known)?;
     refuse_if_terminal(card, kind.name())?;
     event.validate()?;
     let needs_activation = !matches!(

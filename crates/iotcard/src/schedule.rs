@@ -88,6 +88,22 @@ fn run_scheduled<S: Sink>(
     Ok(())
 }
 
+/// The next scheduled change of a card's current facts, when a replay has just
+/// computed it (the default: not known). A replay of several events in a row
+/// (the late window's, `window.rs`) passes it from one event to the next: the
+/// facts an event's rule leaves are those the next event's advance starts from,
+/// so each event computes the card's schedule once, not twice. It lives in the
+/// replay loop, never in the card (the clock, which the advance sets, is not
+/// among the facts the schedule depends on).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) enum NextDue {
+    /// Not computed for the card's current facts.
+    #[default]
+    Unknown,
+    /// The card's next scheduled change (`None`: nothing is scheduled).
+    Known(Option<Scheduled>),
+}
+
 /// Applies every scheduled change due at or before `to`, then sets the clock.
 ///
 /// Refuses to go back before the clock. May leave the card half-advanced on
@@ -98,6 +114,18 @@ pub(crate) fn advance<S: Sink>(
     to: Instant,
     out: &mut S,
 ) -> Result<(), Error> {
+    advance_from(c, p, to, out, NextDue::default()).map(drop)
+}
+
+/// [`advance`], given what is known of the card's next change; returns its
+/// next change after `to`.
+pub(crate) fn advance_from<S: Sink>(
+    c: &mut Card,
+    p: &Policy,
+    to: Instant,
+    out: &mut S,
+    known: NextDue,
+) -> Result<NextDue, Error> {
     if let Some(last) = c.clock
         && to < last
     {
@@ -108,9 +136,9 @@ pub(crate) fn advance<S: Sink>(
             timezone: p.timezone,
         });
     }
-    run_due(c, p, to, out)?;
+    let next = run_due_from(c, p, to, out, known)?;
     c.clock = Some(to);
-    Ok(())
+    Ok(next)
 }
 
 /// Applies every scheduled change due at or before `to` (not touching the clock).
@@ -120,8 +148,25 @@ pub(crate) fn run_due<S: Sink>(
     to: Instant,
     out: &mut S,
 ) -> Result<(), Error> {
-    while let Some(s) = next_due(c, p).filter(|s| s.at <= to) {
+    run_due_from(c, p, to, out, NextDue::default()).map(drop)
+}
+
+/// [`run_due`], given what is known of the card's next change; returns its
+/// next change after `to`.
+pub(crate) fn run_due_from<S: Sink>(
+    c: &mut Card,
+    p: &Policy,
+    to: Instant,
+    out: &mut S,
+    known: NextDue,
+) -> Result<NextDue, Error> {
+    let mut next = match known {
+        NextDue::Known(next) => next,
+        NextDue::Unknown => next_due(c, p),
+    };
+    while let Some(s) = next.filter(|s| s.at <= to) {
         run_scheduled(c, p, s, out)?;
+        next = next_due(c, p);
     }
-    Ok(())
+    Ok(NextDue::Known(next))
 }

@@ -32,7 +32,14 @@ use crate::Error;
 /// calendar date is integer arithmetic. `nanos` is below 10⁹ except on a leap
 /// second (`23:59:60`, which chrono's RFC 3339 parser takes), kept as chrono
 /// keeps it: the second before it, with 10⁹ more nanoseconds.
+///
+/// Packed to 4-byte alignment: 12 bytes instead of 16. Cards and assessments
+/// hold arrays of optional instants (when each hold went on), so the smaller
+/// size is what lets an assessment be built in registers and stores rather
+/// than through `memcpy` (benches/RESULTS.md, `assess/assessor`). The fields
+/// are only ever read by value, so the packing costs nothing.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(C, packed(4))]
 pub struct Instant {
     secs: i64,
     /// The nanoseconds plus one: a `NonZeroU32` gives `Option<Instant>` a niche,
@@ -43,6 +50,8 @@ pub struct Instant {
 
 // An optional instant costs no more than an instant (the niche of `nanos1`).
 const _: () = assert!(size_of::<Option<Instant>>() == size_of::<Instant>());
+// Twelve bytes (packed): see the type's documentation.
+const _: () = assert!(size_of::<Instant>() == 12);
 
 impl Instant {
     /// The instant `secs` seconds and `nanos` nanoseconds after the epoch,
@@ -758,8 +767,14 @@ impl Civil {
     /// The instant of this local time; `None` past chrono's range.
     fn instant(self, tz: TimeZone) -> Option<Instant> {
         let local = days_from_civil(self.year, self.month, self.day) * DAY + self.second;
-        DateTime::from_timestamp(local - i64::from(tz.0.local_minus_utc()), self.nanos)
-            .map(Instant::computed)
+        let secs = local - i64::from(tz.0.local_minus_utc());
+        // Well inside chrono's range (±262,143 years) and not a leap second:
+        // every computed instant of the rules is, and chrono's conversion
+        // (its day-number check) is most of what a due date costs.
+        if self.nanos < 1_000_000_000 && (-200_000..=200_000).contains(&self.year) {
+            return Some(Instant::raw(secs, self.nanos));
+        }
+        DateTime::from_timestamp(secs, self.nanos).map(Instant::computed)
     }
 
     /// `n` months later, the day clamped to the month's last day.

@@ -20,7 +20,7 @@ use crate::change::{Change, Discard};
 use crate::event::Event;
 use crate::lifecycle;
 use crate::policy::Policy;
-use crate::schedule;
+use crate::schedule::{self, NextDue};
 use crate::time::rfc3339;
 use crate::{Error, Instant};
 
@@ -350,8 +350,9 @@ pub(crate) fn prune(card: &mut Card, p: &Policy) {
         return;
     };
     let mut folded = Ok(());
+    let mut known = NextDue::default();
     for e in &w.journal[..old] {
-        folded = lifecycle::replay(cp, p, e.at, &e.event, &mut Discard).map(drop);
+        folded = lifecycle::replay(cp, p, e.at, &e.event, &mut Discard, &mut known).map(drop);
         if folded.is_err() {
             break;
         }
@@ -493,23 +494,26 @@ fn take_late(
     // Same instant: arrival order, so the late event goes after those there.
     let pos = w.journal.partition_point(|e| e.at <= at);
     let (head, tail) = w.journal.split_at(pos);
+    // Each replay leaves the card's next scheduled change for the next one.
     let mut base = cp.facts();
+    let mut known = NextDue::default();
     for e in head {
-        lifecycle::replay(&mut base, p, e.at, &e.event, &mut Discard)?;
+        lifecycle::replay(&mut base, p, e.at, &e.event, &mut Discard, &mut known)?;
     }
     // What was reported: the tail as it was, up to the clock.
     let mut old = base.facts();
     let mut reported = Vec::new();
+    let mut old_known = known;
     for e in tail {
-        lifecycle::replay(&mut old, p, e.at, &e.event, &mut reported)?;
+        lifecycle::replay(&mut old, p, e.at, &e.event, &mut reported, &mut old_known)?;
     }
-    schedule::advance(&mut old, p, clock, &mut reported)?;
+    schedule::advance_from(&mut old, p, clock, &mut reported, old_known)?;
     // What happens now: the late event, then the tail.
     let mut new = base;
     let mut now = Vec::new();
-    let replacement = lifecycle::replay(&mut new, p, at, event, &mut now)?;
+    let replacement = lifecycle::replay(&mut new, p, at, event, &mut now, &mut known)?;
     for (k, e) in tail.iter().enumerate() {
-        lifecycle::replay(&mut new, p, e.at, &e.event, &mut now).map_err(|error| {
+        lifecycle::replay(&mut new, p, e.at, &e.event, &mut now, &mut known).map_err(|error| {
             Error::LateEventConflict {
                 at,
                 event: event.kind(),
@@ -522,7 +526,7 @@ fn take_late(
             }
         })?;
     }
-    schedule::advance(&mut new, p, clock, &mut now)?;
+    schedule::advance_from(&mut new, p, clock, &mut now, known)?;
     // Taken: the window moves to the new card, the late event in its place.
     let mut w = card.window.take();
     if let Some(w) = w.as_deref_mut() {
