@@ -145,16 +145,6 @@ impl fmt::Display for Yuan {
     }
 }
 
-/// A `--format jsonl` row: where the card came from, then its assessment.
-#[derive(serde::Serialize)]
-struct JsonRow<'a> {
-    line: u64,
-    iccid: &'a str,
-    msisdn: &'a str,
-    #[serde(flatten)]
-    assessment: &'a Assessment,
-}
-
 /// A `--rejects` line for a refused event (docs/json.md "Rejects line").
 #[derive(serde::Serialize)]
 struct RefusedRow<'a> {
@@ -217,14 +207,21 @@ pub(crate) fn row(
 ) -> io::Result<()> {
     match format {
         Format::Jsonl => {
-            let (iccid, msisdn) = (card.iccid(), card.msisdn());
-            let row = JsonRow {
-                line,
-                iccid: iccid.as_str(),
-                msisdn: msisdn.as_str(),
-                assessment: a,
-            };
-            serde_json::to_writer(&mut *w, &row)?;
+            // Where the card came from, then the assessment's own fields: its
+            // object with the opening brace turned into a comma. (ICCID and
+            // MSISDN are digits only: nothing to escape.)
+            write!(
+                w,
+                r#"{{"line":{line},"iccid":"{}","msisdn":"{}""#,
+                card.iccid().as_str(),
+                card.msisdn().as_str()
+            )?;
+            let brace = w.len();
+            serde_json::to_writer(&mut *w, a)?;
+            debug_assert_eq!(w.get(brace), Some(&b'{'));
+            if let Some(b) = w.get_mut(brace) {
+                *b = b',';
+            }
             w.write_all(b"\n")
         }
         // Parquet rows are built by `crate::parquet`.
